@@ -1,0 +1,483 @@
+"""Reading and writing the contract's files, with errors that name file, line and field.
+
+* JSON Lines (one object a line) or a ``.json`` file holding a list (line numbers are tracked
+  for every list item as well);
+* DCASE tab-separated event lists ``filename<TAB>onset<TAB>offset<TAB>event_label``;
+* atomic writes (temporary file in the same folder, fsync, rename), so a result file is either
+  the old one or the new one, never half written.
+
+Everything here treats input as untrusted: ``NaN``/``Infinity`` literals are rejected, lines
+and files have size limits, nesting has a depth limit, and nothing is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .errors import InputError
+from .types import Event, Prediction, Reference
+
+__all__ = [
+    "MAX_FILE_BYTES", "MAX_LINE_BYTES", "MAX_DEPTH",
+    "iter_records", "read_records", "parse_number", "parse_events",
+    "reference_from_dict", "prediction_from_dict", "read_references", "read_predictions",
+    "read_dcase_tsv", "write_dcase_tsv", "atomic_write_text", "atomic_write_json",
+    "write_jsonl", "dumps_json",
+]
+
+MAX_FILE_BYTES = 2 * 1024**3       # 2 GiB: larger inputs are refused, not half-read
+MAX_LINE_BYTES = 16 * 1024**2      # 16 MiB for one JSONL record
+MAX_DEPTH = 64                     # JSON nesting depth
+
+TEXT_ALIASES = ("text", "model_prediction", "prediction", "response")
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON here (NaN/Infinity are not allowed)")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _depth(obj: Any, limit: int = MAX_DEPTH) -> int:
+    stack = [(obj, 1)]
+    deepest = 0
+    while stack:
+        cur, d = stack.pop()
+        deepest = max(deepest, d)
+        if deepest > limit:
+            return deepest
+        if isinstance(cur, dict):
+            stack.extend((v, d + 1) for v in cur.values())
+        elif isinstance(cur, list):
+            stack.extend((v, d + 1) for v in cur)
+    return deepest
+
+
+def _loads(text: str, *, path: str, line: int | None) -> Any:
+    try:
+        obj, end = _DECODER.raw_decode(text)
+    except RecursionError:
+        raise InputError(f"JSON nested deeper than {MAX_DEPTH} levels", path=path, line=line) from None
+    except ValueError as exc:
+        raise InputError(f"malformed JSON: {exc}", path=path, line=line) from None
+    if text[end:].strip():
+        raise InputError("malformed JSON: extra data after the object", path=path, line=line)
+    if _depth(obj) > MAX_DEPTH:
+        raise InputError(f"JSON nested deeper than {MAX_DEPTH} levels", path=path, line=line)
+    return obj
+
+
+def _read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError("file not found", path=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", path=str(path)) from None
+    if path.is_dir():
+        raise InputError("is a directory, expected a file", path=str(path))
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"file is larger than {MAX_FILE_BYTES} bytes", path=str(path))
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", path=str(path)) from None
+    try:
+        text = raw.decode("utf-8-sig")  # tolerate a UTF-8 BOM
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"not valid UTF-8 (byte {exc.start})", path=str(path), line=line) from None
+    return text
+
+
+def _iter_json_list(text: str, path: str) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line, item)`` for each element of a top-level JSON array, tracking lines."""
+    pos = text.index("[") + 1
+    n = len(text)
+
+    def skip_ws(p: int) -> int:
+        while p < n and text[p] in " \t\r\n":
+            p += 1
+        return p
+
+    pos = skip_ws(pos)
+    if pos < n and text[pos] == "]":
+        if text[pos + 1:].strip():
+            raise InputError("malformed JSON: extra data after the list", path=path,
+                             line=text.count("\n", 0, pos) + 1)
+        return
+    while True:
+        pos = skip_ws(pos)
+        line = text.count("\n", 0, pos) + 1
+        try:
+            item, end = _DECODER.raw_decode(text, pos)
+        except RecursionError:
+            raise InputError(f"JSON nested deeper than {MAX_DEPTH} levels", path=path, line=line) from None
+        except ValueError as exc:
+            raise InputError(f"malformed JSON: {exc}", path=path, line=line) from None
+        if _depth(item) > MAX_DEPTH:
+            raise InputError(f"JSON nested deeper than {MAX_DEPTH} levels", path=path, line=line)
+        yield line, item
+        pos = skip_ws(end)
+        if pos >= n:
+            raise InputError("malformed JSON: unterminated list", path=path,
+                             line=text.count("\n", 0, pos) + 1)
+        if text[pos] == ",":
+            pos += 1
+            continue
+        if text[pos] == "]":
+            if text[pos + 1:].strip():
+                raise InputError("malformed JSON: extra data after the list", path=path,
+                                 line=text.count("\n", 0, pos) + 1)
+            return
+        raise InputError("malformed JSON: expected ',' or ']'", path=path,
+                         line=text.count("\n", 0, pos) + 1)
+
+
+def iter_records(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
+    """Yield ``(line_number, object)`` from a JSONL file or a JSON file holding a list.
+
+    Blank lines are skipped.  A JSON object at the top of a ``.json`` file that maps ids to
+    records is not accepted: ids must be inside the records.
+    """
+    p = Path(path)
+    text = _read_text(p)
+    spath = str(p)
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        items: Iterable[tuple[int, Any]] = _iter_json_list(text, spath)
+    else:
+        def _lines():
+            for number, line in enumerate(text.splitlines(), start=1):
+                if not line.strip():
+                    continue
+                if len(line) > MAX_LINE_BYTES:
+                    raise InputError(f"line longer than {MAX_LINE_BYTES} characters", path=spath,
+                                     line=number)
+                yield number, _loads(line, path=spath, line=number)
+        items = _lines()
+    for number, obj in items:
+        if not isinstance(obj, dict):
+            raise InputError(f"expected a JSON object, got {type(obj).__name__}", path=spath,
+                             line=number)
+        yield number, obj
+
+
+def read_records(path: str | os.PathLike) -> list[tuple[int, dict]]:
+    return list(iter_records(path))
+
+
+# -- field validation -----------------------------------------------------------------------------
+
+def parse_number(value: Any, *, field: str, allow_negative: bool = False, path: str | None = None,
+                 line: int | None = None) -> float:
+    """Validate a time-like number: a finite JSON number, not a bool, not negative by default."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(f"expected a number, got {json.dumps(value)[:40]}", path=path, line=line,
+                         field=field)
+    try:
+        out = float(value)
+    except OverflowError:
+        raise InputError("number too large", path=path, line=line, field=field) from None
+    if not math.isfinite(out):
+        raise InputError("NaN or infinite value", path=path, line=line, field=field)
+    if out < 0 and not allow_negative:
+        raise InputError(f"negative time {out}", path=path, line=line, field=field)
+    return out
+
+
+def _parse_label(value: Any, *, field: str, path: str | None, line: int | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"expected a string, got {type(value).__name__}", path=path, line=line,
+                         field=field)
+    return value
+
+
+def parse_events(value: Any, *, field: str = "events", path: str | None = None,
+                 line: int | None = None, duration: float | None = None) -> tuple[Event, ...]:
+    """Validate a list of events: objects ``{onset, offset[, label][, score]}`` or ``[s, e]`` pairs."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise InputError("expected a list of events", path=path, line=line, field=field)
+    out: list[Event] = []
+    for i, item in enumerate(value):
+        f = f"{field}[{i}]"
+        label = None
+        score = None
+        if isinstance(item, dict):
+            if "onset" not in item:
+                raise InputError("missing", path=path, line=line, field=f + ".onset")
+            if "offset" not in item:
+                raise InputError("missing", path=path, line=line, field=f + ".offset")
+            onset = parse_number(item["onset"], field=f + ".onset", path=path, line=line)
+            offset = parse_number(item["offset"], field=f + ".offset", path=path, line=line)
+            label_value = item.get("label", item.get("event_label", item.get("caption")))
+            label = _parse_label(label_value, field=f + ".label", path=path, line=line)
+            if item.get("score") is not None:
+                score = parse_number(item["score"], field=f + ".score", allow_negative=True,
+                                     path=path, line=line)
+        elif isinstance(item, list) and len(item) in (2, 3):
+            onset = parse_number(item[0], field=f + "[0]", path=path, line=line)
+            offset = parse_number(item[1], field=f + "[1]", path=path, line=line)
+            if len(item) == 3:
+                label = _parse_label(item[2], field=f + "[2]", path=path, line=line)
+        else:
+            raise InputError("expected {onset, offset, label} or [onset, offset]", path=path,
+                             line=line, field=f)
+        if onset > offset:
+            raise InputError(f"onset {onset} is after offset {offset}", path=path, line=line,
+                             field=f)
+        out.append(Event(onset, offset, label, score))
+    return tuple(out)
+
+
+def _require_id(obj: dict, *, path: str, line: int) -> str:
+    if "id" not in obj:
+        raise InputError("missing", path=path, line=line, field="id")
+    value = obj["id"]
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise InputError("expected a string", path=path, line=line, field="id")
+    value = str(value)
+    if not value:
+        raise InputError("empty id", path=path, line=line, field="id")
+    return value
+
+
+_REFERENCE_KEYS = {"id", "audio", "duration", "query", "question", "events", "present", "answer",
+                   "extra"}
+
+
+def reference_from_dict(obj: dict, *, path: str = "<memory>", line: int = 0) -> Reference:
+    """Build a :class:`Reference` from one contract line (validated)."""
+    rid = _require_id(obj, path=path, line=line)
+    duration = obj.get("duration")
+    if duration is not None:
+        duration = parse_number(duration, field="duration", path=path, line=line)
+    audio = obj.get("audio")
+    if audio is not None and not isinstance(audio, str):
+        raise InputError("expected a string path", path=path, line=line, field="audio")
+    query = _parse_label(obj.get("query"), field="query", path=path, line=line)
+    question = _parse_label(obj.get("question"), field="question", path=path, line=line)
+    events = parse_events(obj.get("events"), path=path, line=line)
+    present = obj.get("present")
+    if present is not None and not isinstance(present, bool):
+        raise InputError("expected true or false", path=path, line=line, field="present")
+    if present is True and not events:
+        raise InputError("present is true but there are no events", path=path, line=line,
+                         field="events")
+    if present is False and events:
+        raise InputError("present is false but events are given", path=path, line=line,
+                         field="events")
+    if duration is not None:
+        for i, ev in enumerate(events):
+            if ev.offset > duration + 1e-6:
+                raise InputError(f"offset {ev.offset} is beyond the duration {duration}",
+                                 path=path, line=line, field=f"events[{i}].offset")
+    extra = dict(obj.get("extra") or {}) if isinstance(obj.get("extra"), dict) else {}
+    for key, value in obj.items():
+        if key not in _REFERENCE_KEYS:
+            extra.setdefault(key, value)
+    return Reference(id=rid, audio=audio, duration=duration, query=query, question=question,
+                     events=events, present=present, answer=obj.get("answer"), extra=extra)
+
+
+def prediction_from_dict(obj: dict, *, path: str = "<memory>", line: int = 0) -> Prediction:
+    """Build a :class:`Prediction` from one contract line (validated)."""
+    pid = _require_id(obj, path=path, line=line)
+    text = None
+    text_key = None
+    for key in TEXT_ALIASES:
+        if key in obj:
+            text_key = key
+            text = obj[key]
+            break
+    if text is not None and not isinstance(text, str):
+        raise InputError("expected a string", path=path, line=line, field=text_key)
+    events = None
+    if "events" in obj and obj["events"] is not None:
+        events = parse_events(obj["events"], path=path, line=line)
+    present = obj.get("present")
+    if present is not None and not isinstance(present, bool):
+        raise InputError("expected true or false", path=path, line=line, field="present")
+    answer = obj.get("answer")
+    if text_key is None and events is None and present is None and "answer" not in obj:
+        raise InputError("a prediction needs 'text' (raw model output) or 'events'", path=path,
+                         line=line, field="text")
+    return Prediction(id=pid, text=text, events=events, present=present, answer=answer,
+                      source=f"{path}:{line}")
+
+
+def _unique(items, *, kind: str, path: str):
+    seen: dict[str, int] = {}
+    for line, item in items:
+        if item.id in seen:
+            raise InputError(f"duplicate id '{item.id}' (first seen on line {seen[item.id]})",
+                             path=path, line=line, field="id")
+        seen[item.id] = line
+    return [item for _, item in items]
+
+
+def read_references(path: str | os.PathLike) -> list[Reference]:
+    """Read a references file (JSONL / JSON list, or DCASE TSV for SED) with validation."""
+    spath = str(path)
+    if spath.endswith((".tsv", ".csv", ".txt")):
+        return dcase_references(read_dcase_tsv(path))
+    items = [(line, reference_from_dict(obj, path=spath, line=line))
+             for line, obj in iter_records(path)]
+    return _unique(items, kind="reference", path=spath)
+
+
+def read_predictions(path: str | os.PathLike) -> list[Prediction]:
+    """Read a predictions file (JSONL / JSON list, or DCASE TSV) with validation."""
+    spath = str(path)
+    if spath.endswith((".tsv", ".csv", ".txt")):
+        table = read_dcase_tsv(path)
+        return [Prediction(id=fid, events=tuple(evs), source=f"{spath}")
+                for fid, evs in table.items()]
+    items = [(line, prediction_from_dict(obj, path=spath, line=line))
+             for line, obj in iter_records(path)]
+    return _unique(items, kind="prediction", path=spath)
+
+
+# -- DCASE TSV ------------------------------------------------------------------------------------
+
+_TSV_HEADERS = ({"filename", "onset", "offset", "event_label"},)
+
+
+def read_dcase_tsv(path: str | os.PathLike) -> dict[str, list[Event]]:
+    """Read ``filename<TAB>onset<TAB>offset<TAB>event_label[<TAB>score]`` into file -> events.
+
+    A header line is optional.  A row with only a filename (empty other fields) lists a file
+    that has no events, as some DCASE ground-truth files do.  The file order is kept.
+    """
+    p = Path(path)
+    text = _read_text(p)
+    spath = str(p)
+    out: dict[str, list[Event]] = {}
+    columns = ["filename", "onset", "offset", "event_label"]
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        cells = raw.split("\t")
+        lowered = [c.strip().lower() for c in cells]
+        if number == 1 or not out and lowered[:1] == ["filename"]:
+            if "filename" in lowered:
+                columns = lowered
+                for needed in ("onset", "offset", "event_label"):
+                    if needed not in columns:
+                        raise InputError(f"header lacks the column '{needed}'", path=spath,
+                                         line=number)
+                continue
+        record = dict(zip(columns, cells))
+        fname = (record.get("filename") or "").strip()
+        if not fname:
+            raise InputError("empty filename", path=spath, line=number, field="filename")
+        events = out.setdefault(fname, [])
+        on_raw = (record.get("onset") or "").strip()
+        off_raw = (record.get("offset") or "").strip()
+        label = (record.get("event_label") or "").strip()
+        if not on_raw and not off_raw and not label:
+            continue  # a file without events
+        if len(cells) < 4 and len(columns) == 4:
+            raise InputError(f"expected 4 tab-separated fields, got {len(cells)}", path=spath,
+                             line=number)
+        values = []
+        for name, rawv in (("onset", on_raw), ("offset", off_raw)):
+            try:
+                v = float(rawv)
+            except ValueError:
+                raise InputError(f"not a number: {rawv!r}", path=spath, line=number,
+                                 field=name) from None
+            if not math.isfinite(v):
+                raise InputError("NaN or infinite value", path=spath, line=number, field=name)
+            if v < 0:
+                raise InputError(f"negative time {v}", path=spath, line=number, field=name)
+            values.append(v)
+        if values[0] > values[1]:
+            raise InputError(f"onset {values[0]} is after offset {values[1]}", path=spath,
+                             line=number, field="onset")
+        if not label:
+            raise InputError("empty label", path=spath, line=number, field="event_label")
+        score = None
+        if "score" in record and record["score"].strip():
+            try:
+                score = float(record["score"])
+            except ValueError:
+                raise InputError("not a number", path=spath, line=number, field="score") from None
+        events.append(Event(values[0], values[1], label, score))
+    return out
+
+
+def dcase_references(table: dict[str, list[Event]]) -> list[Reference]:
+    return [Reference(id=fid, audio=fid, events=tuple(evs)) for fid, evs in table.items()]
+
+
+def write_dcase_tsv(path: str | os.PathLike, table: dict[str, Iterable[Event]]) -> None:
+    lines = ["filename\tonset\toffset\tevent_label"]
+    for fid, events in table.items():
+        for ev in events:
+            lines.append(f"{fid}\t{ev.onset:.6g}\t{ev.offset:.6g}\t{ev.label or ''}")
+    atomic_write_text(path, "\n".join(lines) + "\n")
+
+
+# -- writing --------------------------------------------------------------------------------------
+
+def dumps_json(obj: Any, *, indent: int | None = 2) -> str:
+    """JSON with NaN written as null (JSON has no NaN) and stable key order."""
+    return json.dumps(_nan_to_none(obj), indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+def _nan_to_none(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): _nan_to_none(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_nan_to_none(v) for v in obj]
+    if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
+        return _nan_to_none(obj.item())
+    return obj
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: a reader sees the old file or the new one."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:  # pragma: no cover - some filesystems refuse fsync on directories
+        pass
+
+
+def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
+    atomic_write_text(path, dumps_json(obj) + "\n")
+
+
+def write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> None:
+    atomic_write_text(path, "".join(dumps_json(r, indent=None) + "\n" for r in rows))
