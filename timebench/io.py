@@ -27,7 +27,7 @@ __all__ = [
     "iter_records", "read_records", "parse_number", "parse_events",
     "reference_from_dict", "prediction_from_dict", "read_references", "read_predictions",
     "read_dcase_tsv", "write_dcase_tsv", "atomic_write_text", "atomic_write_json",
-    "write_jsonl", "dumps_json",
+    "write_jsonl", "dumps_json", "read_text_file",
 ]
 
 MAX_FILE_BYTES = 2 * 1024**3       # 2 GiB: larger inputs are refused, not half-read
@@ -73,7 +73,7 @@ def _loads(text: str, *, path: str, line: int | None) -> Any:
     return obj
 
 
-def _read_text(path: Path) -> str:
+def read_text_file(path: Path) -> str:
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -147,7 +147,7 @@ def iter_records(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
     records is not accepted: ids must be inside the records.
     """
     p = Path(path)
-    text = _read_text(p)
+    text = read_text_file(p)
     spath = str(p)
     stripped = text.lstrip()
     if stripped.startswith("["):
@@ -287,7 +287,8 @@ def reference_from_dict(obj: dict, *, path: str = "<memory>", line: int = 0) -> 
         if key not in _REFERENCE_KEYS:
             extra.setdefault(key, value)
     return Reference(id=rid, audio=audio, duration=duration, query=query, question=question,
-                     events=events, present=present, answer=obj.get("answer"), extra=extra)
+                     events=events, present=present, answer=obj.get("answer"), extra=extra,
+                     source=f"{path}:{line}")
 
 
 def prediction_from_dict(obj: dict, *, path: str = "<memory>", line: int = 0) -> Prediction:
@@ -360,7 +361,7 @@ def read_dcase_tsv(path: str | os.PathLike) -> dict[str, list[Event]]:
     that has no events, as some DCASE ground-truth files do.  The file order is kept.
     """
     p = Path(path)
-    text = _read_text(p)
+    text = read_text_file(p)
     spath = str(p)
     out: dict[str, list[Event]] = {}
     columns = ["filename", "onset", "offset", "event_label"]

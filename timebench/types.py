@@ -75,6 +75,7 @@ class Reference:
     present: bool | None = None
     answer: Any = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    source: str | None = field(default=None, compare=False)  # "file:line", for messages only
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id}

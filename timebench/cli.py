@@ -1,0 +1,69 @@
+"""The ``timebench`` command line: ``score``, ``run``, ``check``, ``leaderboard``, ``tasks``, ``models``.
+
+Each subcommand lives in ``timebench/commands/<name>.py`` with ``add_arguments(parser)`` and
+``main(args) -> int``.  Errors that come from bad input (:class:`~timebench.errors.TimebenchError`)
+print one line naming the file, line and field and exit with code 2; no traceback.
+``python run_eval.py`` with no arguments runs the default leaderboard suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from . import __version__
+from .errors import TimebenchError
+
+COMMANDS = {
+    "score": "Score a predictions file against references (no model needed).",
+    "tasks": "List the registered tasks (or show one task card).",
+    "models": "List the registered model adapters.",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="timebench",
+        description="Evaluation harness for temporal audio understanding in audio-language models.")
+    parser.add_argument("--version", action="version", version=f"timebench {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        module = importlib.import_module(f"timebench.commands.{name}")
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._module.main(args) or 0)
+    except TimebenchError as exc:
+        _error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _error("interrupted; finished samples are cached and a rerun resumes from there")
+        return 130
+    except BrokenPipeError:  # pragma: no cover - e.g. `timebench tasks | head`
+        return 0
+
+
+def _error(message: str) -> None:
+    try:
+        from rich.console import Console
+        from rich.markup import escape
+
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}")
+    except Exception:  # pragma: no cover
+        print(f"error: {message}", file=sys.stderr)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

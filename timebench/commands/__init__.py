@@ -1,0 +1,1 @@
+"""One module per ``timebench`` subcommand (see :mod:`timebench.cli`)."""

@@ -1,0 +1,34 @@
+"""``timebench tasks``: list task cards, or show one."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", nargs="?", help="show this task's card")
+    p.add_argument("--include-tasks", action="append", default=[], metavar="DIR")
+
+
+def main(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.syntax import Syntax
+
+    from ..report.tables import print_table, rows_table
+    from ..tasks import available_tasks, get_task
+
+    if args.name:
+        task = get_task(args.name, extra=args.include_tasks)
+        console = Console()
+        console.print(f"[bold]{task.name}[/]  version {task.task_version}  ({task.path})")
+        with open(task.path, encoding="utf-8") as fh:
+            console.print(Syntax(fh.read(), "yaml"))
+        return 0
+    rows = []
+    for name in available_tasks(args.include_tasks):
+        task = get_task(name, extra=args.include_tasks)
+        suites = ", ".join(m["suite"] for m in task.metrics)
+        rows.append((name, task.kind, task.task_version, task.primary_metric, suites))
+    print_table(rows_table("timebench tasks", ["task", "kind", "version", "primary", "metric suites"],
+                           rows, justify_from=99))
+    return 0
