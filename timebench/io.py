@@ -351,9 +351,6 @@ def read_predictions(path: str | os.PathLike) -> list[Prediction]:
 
 # -- DCASE TSV ------------------------------------------------------------------------------------
 
-_TSV_HEADERS = ({"filename", "onset", "offset", "event_label"},)
-
-
 def read_dcase_tsv(path: str | os.PathLike) -> dict[str, list[Event]]:
     """Read ``filename<TAB>onset<TAB>offset<TAB>event_label[<TAB>score]`` into file -> events.
 
@@ -370,14 +367,13 @@ def read_dcase_tsv(path: str | os.PathLike) -> dict[str, list[Event]]:
             continue
         cells = raw.split("\t")
         lowered = [c.strip().lower() for c in cells]
-        if number == 1 or not out and lowered[:1] == ["filename"]:
-            if "filename" in lowered:
-                columns = lowered
-                for needed in ("onset", "offset", "event_label"):
-                    if needed not in columns:
-                        raise InputError(f"header lacks the column '{needed}'", path=spath,
-                                         line=number)
-                continue
+        if not out and "filename" in lowered:  # a header line
+            columns = lowered
+            for needed in ("onset", "offset", "event_label"):
+                if needed not in columns:
+                    raise InputError(f"header lacks the column '{needed}'", path=spath,
+                                     line=number)
+            continue
         record = dict(zip(columns, cells))
         fname = (record.get("filename") or "").strip()
         if not fname:
