@@ -59,12 +59,17 @@ class Request:
     id: str
     prompt: str
     task: str
+    kind: str = ""                        # task kind: grounding, presence, detection, captioning,
+    #                                       summary or qa (metadata, not the task card)
     audio: str | None = None
     duration: float | None = None
     waveform: "np.ndarray | None" = None
     sample_rate: int | None = None
     labels: tuple[str, ...] = ()          # class vocabulary for SED-like tasks, if any
     query: str | None = None              # grounding query, if any
+    question: str | None = None           # QA question, if any
+    options: tuple[str, ...] = ()         # QA answer options, if any
+    seed: int = 0                         # per-sample seed (run seed + sample id), for sampling
     reference: "Reference | None" = None  # only for adapters with needs_reference=True
     meta: Mapping[str, Any] = field(default_factory=dict)
 
@@ -93,6 +98,7 @@ class Generation:
     text: str | None = None
     events: "tuple[Event, ...] | None" = None
     present: bool | None = None
+    answer: Any = None                    # a structured QA answer (number, option, bool)
     frame_scores: FrameScores | None = None
     error: str | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
