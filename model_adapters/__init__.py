@@ -20,9 +20,32 @@ __all__ = ["ADAPTERS", "ModelAdapter", "Request", "Generation", "FrameScores", "
 ADAPTERS: Registry[type[ModelAdapter]] = Registry("model adapter",
                                                   entry_point_group="timebench.adapters")
 
+# Weight-free baselines (docs/BASELINES.md).
+ADAPTERS.register("oracle", "model_adapters.baselines:OracleAdapter")
+ADAPTERS.register("random", "model_adapters.baselines:RandomAdapter")
+ADAPTERS.register("noop", "model_adapters.baselines:NoopAdapter")
+ADAPTERS.register("energy", "model_adapters.energy:EnergyAdapter")
+ADAPTERS.register("vad", "model_adapters.vad:VadAdapter", aliases=("silero_vad",))
+ADAPTERS.register("replay", "model_adapters.replay:ReplayAdapter")
+
 
 def get_adapter_class(name: str) -> type[ModelAdapter]:
-    cls = ADAPTERS.get(name)
+    """The adapter class registered as ``name``, or ``"package.module:Class"`` imported directly."""
+    if name not in ADAPTERS and ":" in name:
+        import os
+        import sys
+
+        from timebench.errors import TimebenchError
+        from timebench.registry import import_target
+
+        if os.getcwd() not in sys.path:  # like `python -m`: the user's own module in the cwd
+            sys.path.append(os.getcwd())
+        try:
+            cls = import_target(name)
+        except (ImportError, AttributeError, ValueError) as exc:
+            raise TimebenchError(f"cannot import adapter '{name}': {exc}") from None
+    else:
+        cls = ADAPTERS.get(name)
     if not (isinstance(cls, type) and issubclass(cls, ModelAdapter)):
         from timebench.errors import TimebenchError
 

@@ -18,6 +18,9 @@ from .errors import TimebenchError
 
 COMMANDS = {
     "score": "Score a predictions file against references (no model needed).",
+    "run": "Run models on tasks (or a leaderboard suite), cache outputs, score, store results.",
+    "check": "Compare results with a baseline; exit 1 when a metric dropped.",
+    "leaderboard": "Print/regenerate the leaderboard from stored results (terminal, Markdown, HTML).",
     "tasks": "List the registered tasks (or show one task card).",
     "models": "List the registered model adapters.",
 }

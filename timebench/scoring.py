@@ -161,11 +161,13 @@ def parse_prediction(task: Task, ref: Reference, pred: Prediction | None, *,
 def score(task: Task, references: Sequence[Reference], predictions: Sequence[Prediction] | Mapping[str, Prediction],
           *, parser: str | None = None, metric_overrides: Mapping[str, Mapping[str, Any]] | None = None,
           predictions_path: str | None = None, parsed: Mapping[str, ParsedAnswer] | None = None,
-          frame_scores: Mapping[str, Any] | None = None) -> ScoreReport:
+          frame_scores: Mapping[str, Any] | None = None,
+          labels: Sequence[str] | None = None) -> ScoreReport:
     """Score ``predictions`` against ``references`` under ``task``.
 
     ``metric_overrides`` maps a suite name to parameter overrides (``{"grounding": {"mode":
     "top1"}}``).  ``parsed`` lets a caller that already parsed (the runner) pass its answers.
+    ``labels`` fixes the class vocabulary (default: :func:`task_labels`).
     """
     if isinstance(predictions, Mapping):
         pred_map = dict(predictions)
@@ -181,7 +183,7 @@ def score(task: Task, references: Sequence[Reference], predictions: Sequence[Pre
         if pid not in ref_ids:
             raise InputError(f"id '{pid}' is not in the references", path=p.source or predictions_path,
                              field="id")
-    labels = task_labels(task, references)
+    labels = tuple(labels) if labels else task_labels(task, references)
     samples = []
     for ref in references:
         if parsed is not None and ref.id in parsed:

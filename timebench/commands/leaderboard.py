@@ -1,0 +1,67 @@
+"""``timebench leaderboard``: print and regenerate leaderboards from stored results."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("results", nargs="*",
+                   help="results.json files (default: leaderboards/results/*.json)")
+    p.add_argument("--markdown", help="write the Markdown leaderboard here")
+    p.add_argument("--html", help="write a self-contained HTML report here (with timelines; "
+                   "needs the run directories next to the results files)")
+    p.add_argument("--store", action="store_true",
+                   help="copy the given results into leaderboards/results/<suite>.json first")
+
+
+def _stored_dir() -> Path:
+    from ..suites import suite_dirs
+
+    for d in suite_dirs():
+        if d.name == "leaderboards" or (d / "results").is_dir():
+            return d / "results"
+    return Path("leaderboards/results")
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..errors import InputError
+    from ..io import atomic_write_json, atomic_write_text
+    from ..report.leaderboard import leaderboard_markdown, leaderboard_table
+    from ..report.tables import print_table
+    from .check import _load
+
+    paths = [Path(p) for p in args.results]
+    stored = _stored_dir()
+    if args.store:
+        if not paths:
+            raise InputError("--store needs results files to store", field="--store")
+        for p in paths:
+            data = _load(str(p))
+            name = data.get("suite") or p.parent.name
+            atomic_write_json(stored / f"{name}.json", data)
+        paths = []
+    if not paths:
+        paths = sorted(stored.glob("*.json"))
+        if not paths:
+            raise InputError("no results given and none stored", path=str(stored))
+    all_results = {}
+    for p in paths:
+        data = _load(str(p))
+        name = data.get("suite") or p.stem
+        if name in all_results:
+            name = f"{name} ({p})"
+        all_results[name] = (p, data)
+    for name, (p, data) in all_results.items():
+        print_table(leaderboard_table(data, title=f"timebench · {name}"))
+    if args.markdown:
+        atomic_write_text(args.markdown, leaderboard_markdown({k: v[1] for k, v in all_results.items()}))
+        print(f"wrote {args.markdown}")
+    if args.html:
+        from ..report.html import html_report
+
+        atomic_write_text(args.html, html_report({k: v for k, v in all_results.items()}))
+        print(f"wrote {args.html}")
+    return 0

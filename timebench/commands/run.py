@@ -1,0 +1,69 @@
+"""``timebench run``: models x tasks (or a leaderboard suite) -> results.json and a table."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--suite", help="leaderboard suite name or YAML file (default: 'default' "
+                   "when neither --suite nor --tasks is given)")
+    p.add_argument("--tasks", help="comma-separated task names (overrides the suite's)")
+    p.add_argument("--models", help="comma-separated adapters, each optionally with settings: "
+                   "'oracle,random[seed=1],timeaudio[model_dir=pretrained_model]' "
+                   "(overrides the suite's); 'package.module:Class' works too")
+    p.add_argument("--out", help="run directory (default: the suite's, or runs/<suite>)")
+    p.add_argument("--seed", type=int, help="run seed (default: the suite's, else 0)")
+    p.add_argument("--batch-size", type=int, help="samples per adapter call (default: adapter's)")
+    p.add_argument("--bootstrap", type=int, help="bootstrap iterations for confidence intervals")
+    p.add_argument("--limit", type=int, help="only the first N samples of each task (smoke tests)")
+    p.add_argument("--cache-dir", help="cache folder (default: <out>/cache)")
+    p.add_argument("--shard-timeout", type=float, default=3600.0,
+                   help="rank 0 waits this long for other ranks before doing their leftovers")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--include-tasks", action="append", default=[], metavar="DIR")
+    p.add_argument("--quiet", "-q", action="store_true", help="no leaderboard table at the end")
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..report.leaderboard import leaderboard_table
+    from ..report.tables import print_table
+    from ..runner import RunOptions, parse_model_list, run, shard_info
+    from ..suites import get_suite
+    from ..tasks import get_task
+
+    suite = None
+    if args.suite or not args.tasks:
+        suite = get_suite(args.suite or "default")
+    task_names = [t.strip() for t in args.tasks.split(",") if t.strip()] if args.tasks \
+        else list(suite.tasks)
+    tasks = [get_task(name, extra=args.include_tasks) for name in task_names]
+    if args.models:
+        models = parse_model_list(args.models)
+    elif suite is not None:
+        models = list(suite.models)
+    else:
+        from ..errors import InputError
+
+        raise InputError("no models: pass --models or --suite", field="--models")
+    name = suite.name if suite else None
+    out = Path(args.out or (suite.out if suite and suite.out else f"runs/{name or 'adhoc'}"))
+    options = RunOptions(
+        out_dir=out,
+        seed=args.seed if args.seed is not None else (suite.seed if suite else 0),
+        batch_size=args.batch_size or (suite.batch_size if suite else None),
+        bootstrap=args.bootstrap if args.bootstrap is not None else (suite.bootstrap if suite else 1000),
+        limit=args.limit or (suite.limit if suite else None),
+        progress=not args.no_progress and sys.stderr.isatty(),
+        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+        suite=name, shard_timeout=args.shard_timeout,
+        command=shlex.join(["timebench", *sys.argv[1:]]))
+    results = run(tasks, models, options)
+    rank, _ = shard_info()
+    if rank == 0 and not args.quiet:
+        print_table(leaderboard_table(results, title=f"timebench · {name or 'run'} · {out}"))
+        print(f"results: {out / 'results.json'}")
+    return 0

@@ -1,0 +1,531 @@
+"""The runner: models x tasks -> cached outputs -> scores -> ``results.json``.
+
+For each model and each task:
+
+1. load the task's references (``data:`` in the card) and render each sample's prompt;
+2. skip samples already in the cache (:mod:`timebench.cache`, keyed by the model fingerprint,
+   the task version and a hash of the sample and its prompt);
+3. batch the rest by audio length, load the audio of the next batches in a background thread
+   while the model works on the current one, call ``adapter.generate`` and append every batch to
+   the cache (fsync'd) -- an adapter that raises is retried sample by sample and a sample that
+   still fails is recorded as a failure, the run goes on;
+4. when every sample is in the cache, score all of them with :func:`timebench.scoring.score`
+   (the same code as ``timebench score``), add bootstrap intervals, and write
+   ``<out>/<model>/<task>/predictions.jsonl`` and ``scores.jsonl``;
+5. write ``<out>/results.json`` atomically.
+
+Sharding: under ``torchrun`` / ``accelerate launch`` (environment ``RANK`` and ``WORLD_SIZE``),
+rank ``r`` generates samples ``r, r + W, r + 2W, ...`` into its own cache part.  Rank 0 waits
+until the cache holds every sample (a content check, so stale markers cannot fool it), computes
+itself whatever a crashed rank left undone (after ``shard_timeout`` seconds), and is the only rank
+that scores and writes results -- every sample is scored exactly once, and the numbers do not
+depend on the number of ranks or on the batch size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import re
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from . import __version__
+from .cache import ResultCache, sample_key
+from .errors import InputError, TimebenchError
+from .io import atomic_write_json, write_jsonl
+from .results import (SCHEMA_VERSION, bootstrap_intervals, environment, git_hash)
+from .scoring import score
+from .tasks import Task, hash_references, load_task_data
+from .types import Event, ParsedAnswer, Prediction, Reference
+
+__all__ = ["ModelSpec", "RunOptions", "parse_model_list", "run", "shard_info", "sample_seed",
+           "generation_to_record", "record_to_prediction"]
+
+
+# -- model specs ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model row of a leaderboard: display name, adapter, settings, optional task subset."""
+
+    name: str
+    adapter: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    tasks: tuple[str, ...] | None = None
+
+
+_SPEC = re.compile(r"^\s*(?P<adapter>[^\[\]]+?)\s*(?:\[(?P<settings>[^\[\]]*)\])?\s*$")
+
+
+def parse_model_list(text: str) -> list[ModelSpec]:
+    """``"oracle,random[seed=1,latency=0.01]"`` -> model specs (settings read as safe YAML)."""
+    from .commands._common import parse_settings
+
+    specs, depth, cur = [], 0, ""
+    for ch in text:
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            specs.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    specs.append(cur)
+    out = []
+    for raw in specs:
+        if not raw.strip():
+            continue
+        m = _SPEC.match(raw)
+        if not m:
+            raise InputError(f"cannot read model spec {raw!r}; expected NAME or NAME[key=value,...]",
+                             field="--models")
+        settings = parse_settings(m.group("settings") or "")
+        out.append(ModelSpec(name=raw.strip(), adapter=m.group("adapter"), settings=settings))
+    return out
+
+
+@dataclass
+class RunOptions:
+    out_dir: Path
+    seed: int = 0
+    batch_size: int | None = None
+    bootstrap: int = 1000
+    confidence: float = 0.95
+    limit: int | None = None
+    prefetch: int = 2
+    progress: bool = True
+    cache_dir: Path | None = None
+    suite: str | None = None
+    shard_timeout: float = 3600.0
+    command: str = ""
+
+    @property
+    def cache_root(self) -> Path:
+        return Path(self.cache_dir) if self.cache_dir else Path(self.out_dir) / "cache"
+
+
+def shard_info() -> tuple[int, int]:
+    """``(rank, world_size)`` from torchrun / accelerate environment variables."""
+    try:
+        rank = int(os.environ.get("RANK", "0"))
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+    except ValueError:
+        raise InputError("RANK and WORLD_SIZE must be integers", field="environment") from None
+    if world < 1 or not 0 <= rank < world:
+        raise InputError(f"invalid RANK={rank} / WORLD_SIZE={world}", field="environment")
+    return rank, world
+
+
+def sample_seed(seed: int, task: str, sample_id: str) -> int:
+    """Per-sample seed: independent of order, batching and sharding."""
+    digest = hashlib.sha256(f"{seed}:{task}:{sample_id}".encode("utf-8")).hexdigest()
+    return int(digest[:8], 16)
+
+
+# -- generation <-> cache records -----------------------------------------------------------------
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def generation_to_record(gen) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if gen.text is not None:
+        out["text"] = gen.text
+    if gen.events is not None:
+        out["events"] = [e.to_dict() for e in gen.events]
+    if gen.present is not None:
+        out["present"] = bool(gen.present)
+    if gen.answer is not None:
+        out["answer"] = _json_safe(gen.answer)
+    if gen.frame_scores is not None:
+        fs = gen.frame_scores
+        out["frame_scores"] = {"times": np.asarray(fs.times, dtype=np.float64).tolist(),
+                               "scores": np.asarray(fs.scores, dtype=np.float64).tolist(),
+                               "labels": list(fs.labels)}
+    if gen.error is not None:
+        out["error"] = str(gen.error)
+    if gen.meta:
+        out["meta"] = _json_safe(dict(gen.meta))
+    return out
+
+
+def record_to_prediction(sample_id: str, rec: Mapping[str, Any]) -> Prediction:
+    events = None
+    if rec.get("events") is not None:
+        events = tuple(Event(float(e["onset"]), float(e["offset"]), e.get("label"), e.get("score"))
+                       for e in rec["events"])
+    return Prediction(id=sample_id, text=rec.get("text"), events=events,
+                      present=rec.get("present"), answer=rec.get("answer"), source="cache")
+
+
+def _frame_scores(rec: Mapping[str, Any]):
+    fs = rec.get("frame_scores")
+    if not fs:
+        return None
+    from model_adapters.base import FrameScores
+
+    return FrameScores(times=np.asarray(fs["times"], dtype=np.float64),
+                       scores=np.asarray(fs["scores"], dtype=np.float64),
+                       labels=tuple(fs["labels"]))
+
+
+# -- the run --------------------------------------------------------------------------------------
+
+@dataclass
+class _Item:
+    ref: Reference
+    key: str
+    prompt: str
+    audio_path: Path | None
+    seed: int
+
+
+def _progress(enabled: bool):
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TimeRemainingColumn(), disable=not enabled,
+                    transient=False)
+
+
+class _AudioLoader:
+    """Loads the audio of upcoming batches in a background thread."""
+
+    def __init__(self, sample_rate: int | None, prefetch: int):
+        self.sample_rate = sample_rate
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="timebench-audio") \
+            if sample_rate and prefetch > 0 else None
+        self.wait_s = 0.0
+
+    def _load(self, items: Sequence[_Item]):
+        from .datasets.audio import read_audio
+
+        out = []
+        for it in items:
+            if it.audio_path is None or not self.sample_rate:
+                out.append((None, None))
+                continue
+            try:
+                wav, _ = read_audio(it.audio_path, target_sr=self.sample_rate)
+                out.append((wav, None))
+            except (TimebenchError, OSError, ValueError) as exc:
+                out.append((None, f"audio could not be loaded: {exc}"))
+        return out
+
+    def submit(self, items: Sequence[_Item]) -> Future | list:
+        if self.pool is None:
+            return self._load(items) if self.sample_rate else [(None, None)] * len(items)
+        return self.pool.submit(self._load, list(items))
+
+    def result(self, handle):
+        if isinstance(handle, list):
+            return handle
+        t0 = time.perf_counter()
+        out = handle.result()
+        self.wait_s += time.perf_counter() - t0
+        return out
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+
+def _requests(task: Task, items: Sequence[_Item], audio, adapter, labels):
+    from model_adapters.base import Request
+
+    reqs, errors = [], []
+    for it, (wav, err) in zip(items, audio):
+        ref = it.ref
+        options = tuple(str(o) for o in (ref.extra.get("options") or ())) \
+            if isinstance(ref.extra, Mapping) else ()
+        reqs.append(Request(
+            id=ref.id, prompt=it.prompt, task=task.name, kind=task.kind,
+            audio=str(it.audio_path) if it.audio_path else None, duration=ref.duration,
+            waveform=wav, sample_rate=adapter.sample_rate if wav is not None else None,
+            labels=tuple(labels or ()), query=ref.query, question=ref.question, options=options,
+            seed=it.seed, reference=ref if adapter.needs_reference else None,
+            meta={"qtype": ref.extra.get("qtype")} if isinstance(ref.extra, Mapping) else {}))
+        errors.append(err)
+    return reqs, errors
+
+
+def _generate(adapter, reqs, errors):
+    """Call the adapter; fall back to one sample at a time when a batch raises."""
+    from model_adapters.base import Generation
+
+    todo = [i for i, e in enumerate(errors) if e is None]
+    out: list[Any] = [None] * len(reqs)
+    for i, e in enumerate(errors):
+        if e is not None:
+            out[i] = Generation(error=e)
+    limit = adapter.max_audio_seconds
+    if limit is not None:
+        for i in list(todo):
+            d = reqs[i].duration
+            if d is not None and d > limit + 1e-6:
+                out[i] = Generation(error=f"audio of {d:.1f} s is longer than the adapter's "
+                                          f"limit of {limit:g} s")
+                todo.remove(i)
+    if not todo:
+        return out
+    batch = [reqs[i] for i in todo]
+    try:
+        gens = adapter.generate(batch)
+        if len(gens) != len(batch):
+            raise TimebenchError(f"adapter returned {len(gens)} outputs for {len(batch)} requests")
+        for i, g in zip(todo, gens):
+            out[i] = g
+    except Exception as batch_exc:  # noqa: BLE001 - any model failure is recorded, never fatal
+        for i in todo:
+            try:
+                gens = adapter.generate([reqs[i]])
+                if len(gens) != 1:
+                    raise TimebenchError(f"adapter returned {len(gens)} outputs for 1 request")
+                out[i] = gens[0]
+            except Exception as exc:  # noqa: BLE001
+                out[i] = Generation(error=f"{type(exc).__name__}: {exc}")
+        if len(todo) == 1:
+            out[todo[0]] = Generation(error=f"{type(batch_exc).__name__}: {batch_exc}")
+    return out
+
+
+def _batches(items: list[_Item], batch_size: int) -> list[list[_Item]]:
+    """Bucket by audio length (longest first) so padding stays small; deterministic order."""
+    order = sorted(items, key=lambda it: (-(it.ref.duration or 0.0), it.ref.id))
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def _prepare_items(task: Task, loaded, refs: Sequence[Reference], labels, seed: int) -> list[_Item]:
+    items = []
+    for ref in refs:
+        prompt = task.render_prompt(ref, labels=labels)
+        audio_path = loaded.audio_path(ref) if ref.audio else None
+        ref_hash = hash_references([ref])
+        key = sample_key(sample_id=ref.id, prompt=prompt, audio=ref.audio,
+                         duration=ref.duration, reference_hash=ref_hash)
+        items.append(_Item(ref, key, prompt, audio_path, sample_seed(seed, task.name, ref.id)))
+    return items
+
+
+def _is_done(rec: Mapping[str, Any] | None) -> bool:
+    return rec is not None and not rec["generation"].get("error")
+
+
+def _generate_items(adapter, task, items, cache, options, labels, progress, desc, timings):
+    batch_size = int(options.batch_size or adapter.settings.get("batch_size", 0)
+                     or getattr(adapter, "default_batch_size", 8))
+    batches = _batches(items, max(1, batch_size))
+    loader = _AudioLoader(adapter.sample_rate, options.prefetch)
+    bar = progress.add_task(desc, total=len(items))
+    try:
+        pending = [loader.submit(b) for b in batches[:max(1, options.prefetch)]]
+        for bi, batch in enumerate(batches):
+            nxt = bi + len(pending)
+            if nxt < len(batches) and options.prefetch > 0:
+                pending.append(loader.submit(batches[nxt]))
+            audio = loader.result(pending.pop(0))
+            reqs, errors = _requests(task, batch, audio, adapter, labels)
+            t0 = time.perf_counter()
+            gens = _generate(adapter, reqs, errors)
+            dt = time.perf_counter() - t0
+            timings["model_s"] += dt
+            cache.append({"key": it.key, "id": it.ref.id, "generation": generation_to_record(g),
+                          "elapsed": dt / len(batch)} for it, g in zip(batch, gens))
+            progress.advance(bar, len(batch))
+    finally:
+        loader.close()
+        timings["audio_wait_s"] += loader.wait_s
+
+
+def run(tasks: Sequence[Task], models: Sequence[ModelSpec], options: RunOptions) -> dict[str, Any]:
+    """Run every model on every task; return (and write, on rank 0) the results dict."""
+    from model_adapters import create_adapter
+
+    rank, world = shard_info()
+    random.seed(options.seed)
+    np.random.seed(options.seed % (2 ** 32))
+    out_dir = Path(options.out_dir)
+    t_start = time.perf_counter()
+    names = [m.name for m in models]
+    if len(set(names)) != len(names):
+        raise InputError(f"model names must be unique, got {names}", field="models")
+
+    results: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "timebench_version": __version__,
+        "git_hash": git_hash(),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "command": options.command,
+        "run_dir": str(out_dir),
+        "suite": options.suite,
+        "seed": options.seed,
+        "bootstrap": {"iterations": options.bootstrap, "confidence": options.confidence,
+                      "seed": options.seed},
+        "tasks": {},
+        "models": {},
+        "results": {},
+        "timings": {"per_run": {}},
+    }
+    datasets = {}
+    with _progress(options.progress) as progress:
+        for task in tasks:
+            loaded = load_task_data(task)
+            refs = list(loaded.references)
+            if options.limit:
+                refs = refs[:options.limit]
+            task.check_references(refs, path=loaded.source)
+            labels = tuple(loaded.labels) if loaded.labels else None
+            from .scoring import task_labels
+
+            labels = labels or task_labels(task, refs)
+            datasets[task.name] = (loaded, refs, labels)
+            if rank == 0:  # the run directory is self-contained: references next to outputs
+                write_jsonl(out_dir / "references" / f"{task.name}.jsonl",
+                            [r.to_dict() for r in refs])
+            results["tasks"][task.name] = {
+                "version": task.task_version, "card_hash": task.card_hash,
+                "samples_hash": hash_references(refs), "n": len(refs),
+                "source": loaded.source.replace(str(Path.home()), "~"),
+                "parser": task.parser, "prompt": task.prompt,
+                "metric_suites": [dict(m) for m in task.metrics],
+                "primary_metric": task.primary_metric,
+                "leaderboard_metrics": list(task.leaderboard_metrics),
+                "references": f"references/{task.name}.jsonl",
+                "labels": list(labels) if labels else None,
+            }
+
+        for spec in models:
+            adapter = create_adapter(spec.adapter, **dict(spec.settings))
+            fp = adapter.fingerprint()
+            results["models"][spec.name] = {"adapter": spec.adapter, "fingerprint": fp,
+                                            "config": adapter.config()}
+            model_results = results["results"].setdefault(spec.name, {})
+            try:
+                for task in tasks:
+                    if spec.tasks is not None and task.name not in spec.tasks:
+                        continue
+                    if not adapter.supports_task(task.kind):
+                        model_results[task.name] = {"skipped": f"adapter '{spec.adapter}' does "
+                                                               f"not support {task.kind} tasks"}
+                        continue
+                    loaded, refs, labels = datasets[task.name]
+                    timings = {"model_s": 0.0, "audio_wait_s": 0.0, "scoring_s": 0.0}
+                    t_task = time.perf_counter()
+                    items = _prepare_items(task, loaded, refs, labels, options.seed)
+                    cache = ResultCache(options.cache_root, model_fingerprint=fp, task=task.name,
+                                        task_version=task.task_version, rank=rank)
+                    done = cache.load()
+                    mine = items[rank::world]
+                    todo = [it for it in mine if not _is_done(done.get(it.key))]
+                    desc = f"{spec.name} · {task.name}"
+                    if todo:
+                        _generate_items(adapter, task, todo, cache, options, labels, progress,
+                                        desc, timings)
+                    if rank != 0:
+                        continue
+                    records = _wait_for_all(cache, items, world, options, adapter, task, labels,
+                                            progress, timings)
+                    t0 = time.perf_counter()
+                    model_results[task.name] = _score_task(task, refs, items, records, labels,
+                                                           options, out_dir / _safe(spec.name)
+                                                           / task.name, out_dir)
+                    timings["scoring_s"] = time.perf_counter() - t0
+                    timings["wall_s"] = time.perf_counter() - t_task
+                    results["timings"]["per_run"].setdefault(spec.name, {})[task.name] = timings
+            finally:
+                adapter.close()
+    results["timings"]["wall_s"] = time.perf_counter() - t_start
+    results["environment"] = environment()
+    if rank == 0:
+        atomic_write_json(out_dir / "results.json", results)
+    return results
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._=-]+", "_", name).strip("_") or "model"
+
+
+def _wait_for_all(cache, items, world, options, adapter, task, labels, progress, timings):
+    """Rank 0: wait until every sample is cached; compute leftovers after the timeout."""
+    deadline = time.monotonic() + (options.shard_timeout if world > 1 else 0)
+    while True:
+        records = cache.load()
+        missing = [i for i, it in enumerate(items) if not _is_done(records.get(it.key))]
+        if not missing:
+            return records
+        waiting_for_others = world > 1 and time.monotonic() < deadline and \
+            any(i % world != 0 for i in missing)
+        if waiting_for_others:
+            time.sleep(0.5)
+            continue
+        # errors from this run are final for this run; anything never attempted is computed now
+        never = [items[i] for i in missing if items[i].key not in records]
+        if not never:
+            return records
+        _generate_items(adapter, task, never, cache, options, labels, progress,
+                        f"{task.name} (leftovers)", timings)
+
+
+def _score_task(task, refs, items, records, labels, options, task_dir: Path, out_dir: Path):
+    by_id = {it.ref.id: records.get(it.key) for it in items}
+    preds, parsed, frames = {}, {}, {}
+    n_errors = 0
+    pred_rows = []
+    for ref in refs:
+        rec = by_id.get(ref.id)
+        gen = rec["generation"] if rec else {}
+        pred_rows.append({"id": ref.id, **gen})
+        if rec is None:
+            continue
+        if gen.get("error"):
+            n_errors += 1
+            parsed[ref.id] = ParsedAnswer(failed=True, parser="error",
+                                          notes=(f"generation error: {gen['error']}",))
+            continue
+        preds[ref.id] = record_to_prediction(ref.id, gen)
+        fs = _frame_scores(gen)
+        if fs is not None:
+            frames[ref.id] = fs
+    report = score(task, refs, preds, parsed=parsed, frame_scores=frames, labels=labels)
+    ci = bootstrap_intervals(report.resample, report.n, iterations=options.bootstrap,
+                             confidence=options.confidence, seed=options.seed)
+    write_jsonl(task_dir / "predictions.jsonl", pred_rows)
+    write_jsonl(task_dir / "scores.jsonl", report.per_sample_rows())
+    rel = task_dir.relative_to(out_dir)
+    j = report.to_json()
+    notes = [n for _, r in report.suites for n in r.notes]
+    result = {
+        "metrics": j["metrics"],
+        "ci": {k: v for k, v in ci.items() if k in j["metrics"]},
+        "n": report.n,
+        "n_missing": report.n_missing,
+        "n_parse_failed": j["n_parse_failed"] - n_errors,
+        "n_generation_errors": n_errors,
+        "parse_failure_rate": report.parse_failure_rate,
+        "parsers": j["parsers"],
+        "predictions": str(rel / "predictions.jsonl"),
+        "scores": str(rel / "scores.jsonl"),
+    }
+    if notes:
+        result["notes"] = notes
+    return result
+

@@ -1,0 +1,140 @@
+"""Leaderboard suites: tasks x models x settings, declared in ``leaderboards/<name>.yaml``.
+
+Example (``leaderboards/default.yaml``)::
+
+    name: default
+    description: Weight-free baselines on the bundled mini benchmark.
+    tasks: [tag, spotsound, sed, dac, tss, tqa]
+    models:
+      - {name: oracle, adapter: oracle}
+      - {name: random, adapter: random}
+      - {name: energy, adapter: energy}
+      - {name: silero-vad, adapter: vad, tasks: [tss]}
+    seed: 0
+    bootstrap: 1000
+    out: runs/default
+
+Suites are read with ``yaml.safe_load``; ``TIMEBENCH_SUITES_PATH`` adds folders.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, UnknownNameError
+from .runner import ModelSpec
+
+__all__ = ["Suite", "load_suite", "available_suites", "get_suite", "suite_dirs"]
+
+_KEYS = {"name", "description", "tasks", "models", "seed", "bootstrap", "out", "batch_size",
+         "limit", "confidence"}
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    description: str
+    tasks: tuple[str, ...]
+    models: tuple[ModelSpec, ...]
+    seed: int = 0
+    bootstrap: int = 1000
+    confidence: float = 0.95
+    out: str | None = None
+    batch_size: int | None = None
+    limit: int | None = None
+    path: str | None = None
+
+
+def suite_dirs() -> list[Path]:
+    dirs = [Path(d) for d in os.environ.get("TIMEBENCH_SUITES_PATH", "").split(os.pathsep) if d]
+    source = Path(__file__).resolve().parent.parent / "leaderboards"
+    if source.is_dir():
+        dirs.append(source)
+    else:
+        try:
+            from importlib.resources import files
+
+            dirs.append(Path(str(files("timebench.leaderboards"))))
+        except (ModuleNotFoundError, TypeError):  # pragma: no cover
+            pass
+    return dirs
+
+
+def available_suites() -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for d in suite_dirs():
+        if d.is_dir():
+            for p in sorted(d.glob("*.yaml")):
+                out.setdefault(p.stem, p)
+    return out
+
+
+def load_suite(path: str | os.PathLike) -> Suite:
+    import yaml
+
+    p = Path(path)
+    spath = str(p)
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("suite file not found", path=spath) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(f"invalid YAML: {getattr(exc, 'problem', exc)}", path=spath,
+                         line=(mark.line + 1) if mark else None) from None
+    if not isinstance(raw, dict):
+        raise InputError("a suite must be a mapping", path=spath)
+    unknown = set(raw) - _KEYS
+    if unknown:
+        raise InputError(f"unknown key(s) {sorted(unknown)}", path=spath, field=sorted(unknown)[0])
+    tasks = raw.get("tasks")
+    if not isinstance(tasks, list) or not all(isinstance(t, str) for t in tasks) or not tasks:
+        raise InputError("expected a non-empty list of task names", path=spath, field="tasks")
+    models = []
+    for i, m in enumerate(raw.get("models") or []):
+        if isinstance(m, str):
+            m = {"name": m, "adapter": m}
+        if not isinstance(m, dict) or "adapter" not in m:
+            raise InputError("expected {name, adapter, settings?, tasks?}", path=spath,
+                             field=f"models[{i}]")
+        settings = m.get("settings") or {}
+        if not isinstance(settings, dict):
+            raise InputError("expected a mapping", path=spath, field=f"models[{i}].settings")
+        mt = m.get("tasks")
+        if mt is not None and not (isinstance(mt, list) and all(isinstance(t, str) for t in mt)):
+            raise InputError("expected a list of task names", path=spath, field=f"models[{i}].tasks")
+        models.append(ModelSpec(name=str(m.get("name") or m["adapter"]), adapter=str(m["adapter"]),
+                                settings=dict(settings), tasks=tuple(mt) if mt is not None else None))
+    if not models:
+        raise InputError("a suite needs at least one model", path=spath, field="models")
+
+    def opt_int(key):
+        value = raw.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InputError("expected an integer", path=spath, field=key)
+        return value
+
+    return Suite(name=str(raw.get("name") or p.stem), description=str(raw.get("description", "")),
+                 tasks=tuple(tasks), models=tuple(models), seed=opt_int("seed") or 0,
+                 bootstrap=1000 if opt_int("bootstrap") is None else opt_int("bootstrap"),
+                 confidence=float(raw.get("confidence", 0.95)), out=raw.get("out"),
+                 batch_size=opt_int("batch_size"), limit=opt_int("limit"), path=spath)
+
+
+def get_suite(name: str) -> Suite:
+    if name.endswith((".yaml", ".yml")) and Path(name).is_file():
+        return load_suite(name)
+    suites = available_suites()
+    if name not in suites:
+        raise UnknownNameError("suite", name, suites)
+    return load_suite(suites[name])
+
+
+def describe(suite: Suite) -> dict[str, Any]:
+    return {"name": suite.name, "tasks": list(suite.tasks),
+            "models": [m.name for m in suite.models]}
