@@ -335,6 +335,9 @@ def _generate_items(adapter, task, items, cache, options, labels, progress, desc
                      or getattr(adapter, "default_batch_size", 8))
     batches = _batches(items, max(1, batch_size))
     loader = _AudioLoader(adapter.sample_rate, options.prefetch)
+    # appends (with their fsync) run on one writer thread, in order, overlapping the model
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="timebench-cache")
+    writes: list[Future] = []
     bar = progress.add_task(desc, total=len(items))
     try:
         pending = [loader.submit(b) for b in batches[:max(1, options.prefetch)]]
@@ -348,12 +351,18 @@ def _generate_items(adapter, task, items, cache, options, labels, progress, desc
             gens = _generate(adapter, reqs, errors)
             dt = time.perf_counter() - t0
             timings["model_s"] += dt
-            cache.append({"key": it.key, "id": it.ref.id, "generation": generation_to_record(g),
-                          "elapsed": dt / len(batch)} for it, g in zip(batch, gens))
+            records = [{"key": it.key, "id": it.ref.id, "generation": generation_to_record(g),
+                        "elapsed": dt / len(batch)} for it, g in zip(batch, gens)]
+            writes.append(writer.submit(cache.append, records))
+            if writes[0].done():
+                writes.pop(0).result()  # surface a write error (disk full...) early
             progress.advance(bar, len(batch))
     finally:
         loader.close()
+        writer.shutdown(wait=True)
         timings["audio_wait_s"] += loader.wait_s
+    for w in writes:
+        w.result()
 
 
 def run(tasks: Sequence[Task], models: Sequence[ModelSpec], options: RunOptions) -> dict[str, Any]:
