@@ -79,11 +79,11 @@ class UnknownNameError(TimebenchError, KeyError):
 class MissingDependencyError(TimebenchError, ImportError):
     """An optional dependency (an extra) is needed for what was asked."""
 
-    def __init__(self, package: str, extra: str, purpose: str):
-        self.message = (
-            f"{purpose} needs the optional dependency '{package}'; "
-            f"install it with: pip install 'timebench[{extra}]'"
-        )
+    def __init__(self, package: str, extra: str, purpose: str, *, hint: str | None = None):
+        self.package = package
+        self.extra = extra
+        install = hint if hint is not None else f"install it with: pip install 'timebench[{extra}]'"
+        self.message = f"{purpose} needs the optional dependency '{package}'; {install}"
         super().__init__(self.message)
 
     def __str__(self) -> str:

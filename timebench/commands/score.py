@@ -37,7 +37,8 @@ def load_references_for(task, path: str | None, *, durations: str | None = None)
         return refs, str(path)
     from ..tasks import load_task_data
 
-    loaded = load_task_data(task)
+    # scoring needs no audio: do not render the bundled benchmark's clips for it
+    loaded = load_task_data(task, **({"render": False} if task.data.get("format") == "mini" else {}))
     return list(loaded.references), loaded.source
 
 
