@@ -1,21 +1,118 @@
-"""Metric suites that need optional dependencies (pycocoevalcap, sed_scores_eval).
+"""Metric suites that need optional dependencies (pycocoevalcap + Java, sed_scores_eval).
 
 Kept apart from :mod:`timebench.metrics.suites` so that scoring grounding or SED never imports
-them; the registry names them lazily.
+them; the registry names them lazily.  The METEOR JVM is started once per process (one per
+``timebench run`` or ``timebench score``) and reused by every captioning and SODA computation.
 """
 
 from __future__ import annotations
 
+import atexit
+from typing import Any
+
+import numpy as np
+
 from .suites import MetricSuite, SuiteOutput
 
-__all__ = ["PSDSSuite"]
+__all__ = ["CaptioningSuite", "SodaSuite", "SummarySuite", "PSDSSuite", "shared_scorer"]
+
+_SCORER = None
+
+
+def shared_scorer():
+    """The process-wide :class:`~timebench.metrics.captioning.CaptionScorer` (one METEOR JVM)."""
+    global _SCORER
+    from .captioning import CaptionScorer
+
+    if _SCORER is None or _SCORER.closed:
+        _SCORER = CaptionScorer()
+        atexit.register(_SCORER.close)
+    return _SCORER
+
+
+def _maps(samples):
+    refs = {s.reference.id: list(s.reference.events) for s in samples}
+    preds = {s.reference.id: ([] if s.parsed.failed else list(s.parsed.events)) for s in samples}
+    return refs, preds
+
+
+def _mean_suite_output(scores, samples, names) -> SuiteOutput:
+    """Per-sample arrays -> aggregate (their mean, as the metric modules define) + resample."""
+    order = {sid: i for i, sid in enumerate(scores.ids)}
+    index = np.array([order[s.reference.id] for s in samples], dtype=np.int64)
+    per = {k: np.asarray(scores.per_sample[k], dtype=np.float64)[index] for k in names
+           if k in scores.per_sample}
+    aggregate = {k: float(scores.aggregate[k]) for k in names if k in scores.aggregate}
+
+    def resample(idx: np.ndarray) -> dict[str, float]:
+        return {k: float(v[idx].mean()) if idx.size else float("nan") for k, v in per.items()}
+
+    return SuiteOutput(aggregate, {k: v.tolist() for k, v in per.items()}, resample)
+
+
+class CaptioningSuite(MetricSuite):
+    """tIoU-matched METEOR / CIDEr / BLEU4 / ROUGE_L (ActivityNet densevid_eval 2018)."""
+
+    name = "captioning"
+    defaults = {"tious": (0.3, 0.5, 0.7, 0.9), "metrics": ("METEOR", "CIDEr", "BLEU4", "ROUGE_L"),
+                "max_proposals": 1000}
+    produces = ("METEOR", "CIDEr", "BLEU4", "ROUGE_L")
+
+    def compute(self, samples, *, labels=None):
+        from .captioning import dense_caption_scores
+
+        refs, preds = _maps(samples)
+        metrics = tuple(self.params["metrics"])
+        scores = dense_caption_scores(refs, preds, scorer=shared_scorer() if metrics else None,
+                                      tious=tuple(float(t) for t in self.params["tious"]),
+                                      metrics=metrics,
+                                      max_proposals=self.params["max_proposals"])
+        out = _mean_suite_output(scores, samples, [*metrics, "proposal_precision",
+                                                   "proposal_recall"])
+        notes = scores.details.get("notes") if isinstance(scores.details, dict) else None
+        if notes:
+            out.notes.extend(notes)
+        return out
+
+
+class SodaSuite(MetricSuite):
+    """SODA_c (Fujita et al., ECCV 2020): ordered DP matching on IoU x METEOR."""
+
+    name = "soda"
+    defaults: dict[str, Any] = {}
+    produces = ("SODA_c",)
+
+    def compute(self, samples, *, labels=None):
+        from .soda import soda_c
+
+        refs, preds = _maps(samples)
+        scores = soda_c(refs, preds, scorer=shared_scorer())
+        return _mean_suite_output(scores, samples, ["SODA_c", "SODA_c_precision",
+                                                    "SODA_c_recall"])
+
+
+class SummarySuite(MetricSuite):
+    """Timeline speech summaries: ROUGE_1, ROUGE_L and segment mIoU (timebench definitions)."""
+
+    name = "summary"
+    defaults = {"beta": 1.2}
+    produces = ("ROUGE_1", "ROUGE_L", "segment_mIoU")
+
+    def compute(self, samples, *, labels=None):
+        from .summary import summary_scores
+
+        refs, preds = _maps(samples)
+        scores = summary_scores(refs, preds, beta=float(self.params["beta"]))
+        return _mean_suite_output(scores, samples, ["ROUGE_1", "ROUGE_L", "segment_mIoU"])
 
 
 class PSDSSuite(MetricSuite):
     """PSDS1 / PSDS2 (DCASE parameter sets) from frame-level scores, via sed_scores_eval.
 
     Only adapters that emit frame scores get PSDS.  Hard decisions (events or text) are not given
-    a degenerate single-operating-point PSDS: the suite then reports nothing and says why.
+    a degenerate single-operating-point PSDS: the suite then reports nothing and says why.  PSDS
+    is a corpus-level curve metric; its bootstrap interval is not computed (it would need the
+    whole PSD-ROC per resample).
     """
 
     name = "psds"
@@ -26,4 +123,18 @@ class PSDSSuite(MetricSuite):
         if not any(s.frame_scores is not None for s in samples):
             return SuiteOutput({}, notes=["psds: no frame-level scores; hard-decision outputs get "
                                           "event/segment F1 only"])
-        raise NotImplementedError("PSDS from frame scores: pending metrics.psds")
+        from .psds import psds_scores
+
+        frames = {s.reference.id: (None if s.parsed.failed else s.frame_scores) for s in samples}
+        refs = {s.reference.id: list(s.reference.events) for s in samples}
+        durations = {s.reference.id: s.reference.duration for s in samples}
+        results = psds_scores(frames, refs, durations, labels=labels,
+                              scenarios=tuple(self.params["scenarios"]))
+        metrics, notes = {}, []
+        for name, res in results.items():
+            if res.value is None:
+                notes.append(f"{name}: {res.reason}")
+            else:
+                metrics[name] = float(res.value)
+            notes.extend(f"{name}: {n}" for n in res.notes)
+        return SuiteOutput(metrics, notes=notes)

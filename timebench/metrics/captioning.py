@@ -1,0 +1,610 @@
+"""Dense (audio) captioning: tIoU-matched caption metrics, proposal precision/recall, DAC event F1.
+
+Definition (ActivityNet Captions, Krishna et al., ICCV 2017; evaluation code
+``ranjaykrishna/densevid_eval``, the per-video ``evaluate2018.py`` variant also shipped as
+``densevid_eval3/evaluate2018.py`` in PDVC and later dense-captioning repositories)
+    For every tIoU threshold in ``tious`` (default 0.3, 0.5, 0.7, 0.9):
+
+    1. every predicted event is paired with **every** reference event whose temporal IoU with it
+       is ``>= tIoU`` (one pair per matching reference, each pair scored as its own item with a
+       single reference); a prediction that overlaps no reference well enough is paired with the
+       garbage string ``"abc123!@#"`` so that it scores (almost exactly) 0;
+    2. captions are lower-cased and tokenised with the PTB tokenizer of pycocoevalcap
+       (Stanford CoreNLP 3.4.1, punctuation removed), after non-ASCII characters are replaced by
+       spaces (``remove_nonascii`` of the reference code);
+    3. BLEU-4, METEOR, ROUGE-L and CIDEr (pycocoevalcap 1.2 scorers) are computed **per video**
+       over that video's pairs, i.e. ``scorer.compute_score(gts[vid], res[vid])[0]``;
+    4. the per-video values are averaged over all reference videos (a video without predictions
+       scores 0 and stays in the denominator), then over the tIoU thresholds.
+
+    Why this variant: the original 2017 ``evaluate.py`` pools all videos into one corpus-level
+    call (so one long video dominates and the score cannot be split per sample), while the 2018
+    version averages per video.  The per-video script is the one later dense-captioning code
+    ships and reports with (e.g. PDVC's ``densevid_eval3/evaluate2018.py``), and it gives one
+    number per sample, which the bootstrap intervals of the results need.  The per-sample
+    value returned here is the mean over tIoUs of the per-video scores, so the mean of the
+    per-sample values equals the aggregate exactly.
+
+    Consequences of reproducing the reference exactly (documented, not "fixed"):
+
+    * temporal IoU is ``intersection / (union + 1e-8)`` with
+      ``union = min(max(ends) - min(starts), len_1 + len_2)``, so an IoU of exactly 0.5 computes
+      to 0.49999999... and does **not** reach the 0.5 threshold;
+    * METEOR per video is the METEOR jar's aggregate over the video's pairs (computed from the
+      pooled statistics), not the mean of the pair scores;
+    * CIDEr(-D) takes its document frequencies from the references of the one video being
+      scored, so a video with a single pair always has CIDEr 0.  This is a property of the
+      reference evaluation and makes CIDEr values small on audio data with few events per clip;
+    * BLEU-4 is the corpus BLEU of the video's pairs ("closest" reference length).
+
+Proposal precision / recall (the same script, ``evaluate_detection``)
+    Per video and tIoU: recall = fraction of reference events covered by a prediction with
+    ``IoU > tIoU`` (strict), precision = fraction of predictions that cover some reference with
+    ``IoU > tIoU``; with several reference sets the best precision and the best recall are taken
+    independently; averaged over videos then over tIoUs.  A video without predictions has
+    precision and recall 0 (the reference code divides by zero when a reference set is empty;
+    here such a set gives recall 0).
+
+Only the first ``max_proposals`` (1000) predictions of a video are scored, as in the reference.
+
+Performance
+    One :class:`CaptionScorer` holds one METEOR JVM for the whole run (its first call takes about
+    8-9 s to load the paraphrase table; later calls take milliseconds) and a tokenisation cache.
+    The CoreNLP PTB tokenizer does not answer line by line on a pipe (it buffers until end of
+    input), so it cannot be kept running as a server; instead every metric call gathers all its
+    captions first and tokenises them in **one** JVM call (about 0.2-0.5 s), and the cache makes
+    later calls tokenise only new captions.
+
+SPICE
+    Optional: pycocoevalcap's SPICE downloads Stanford CoreNLP 3.6.0 on first use, which is not
+    possible offline.  SPICE is computed only when ``spice/lib/stanford-corenlp-3.6.0.jar`` and
+    ``stanford-corenlp-3.6.0-models.jar`` are already present; otherwise it is skipped with a
+    warning and a note in :attr:`CaptionScores.details` (no download is ever attempted).
+
+DAC event F1 (:func:`dac_event_f1`)
+    TimePro-RL and TimeAudio report an "Eb-F1" for dense audio captioning whose definition was not
+    found.  Ours: sed_eval event-based F1 (``timebench.metrics.detection.event_based_metrics``)
+    with every label replaced by one class, so a predicted segment matches a reference segment by
+    the collar rules alone (onset within ``t_collar``, offset within
+    ``max(t_collar, percentage_of_length * reference length)``) regardless of caption text.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from ..errors import InputError, MissingDependencyError, TimebenchError
+from ..types import Event
+
+__all__ = [
+    "DEFAULT_TIOUS",
+    "CAPTION_METRICS",
+    "GARBAGE_CAPTION",
+    "MAX_PROPOSALS",
+    "DAC_LABEL",
+    "CaptionScores",
+    "CaptionScorer",
+    "remove_nonascii",
+    "caption_of",
+    "tiou_matrix",
+    "ptb_tokenize",
+    "spice_available",
+    "require_captioning_dependencies",
+    "collect_reference_sets",
+    "collect_predictions",
+    "dense_caption_scores",
+    "dac_event_f1",
+]
+
+DEFAULT_TIOUS: tuple[float, ...] = (0.3, 0.5, 0.7, 0.9)
+#: Caption metrics computed by default, by their result names (CONTRACT.md).
+CAPTION_METRICS: tuple[str, ...] = ("METEOR", "CIDEr", "BLEU4", "ROUGE_L")
+_KNOWN_METRICS = frozenset(CAPTION_METRICS) | {"SPICE"}
+#: What densevid_eval pairs an unmatched prediction with.
+GARBAGE_CAPTION = "abc123!@#"
+MAX_PROPOSALS = 1000
+IOU_EPS = 1e-8
+#: The single class all captions collapse to for :func:`dac_event_f1`.
+DAC_LABEL = "event"
+
+# pycocoevalcap/tokenizer/ptbtokenizer.py: tokens removed after PTB tokenisation.
+_PTB_PUNCTUATIONS = frozenset(["''", "'", "``", "`", "-LRB-", "-RRB-", "-LCB-", "-RCB-",
+                               ".", "?", "!", ",", ":", "-", "--", "...", ";"])
+_PTB_JAR = ("tokenizer", "stanford-corenlp-3.4.1.jar")
+_SPICE_JARS = (("spice", "lib", "stanford-corenlp-3.6.0.jar"),
+               ("spice", "lib", "stanford-corenlp-3.6.0-models.jar"))
+_JAVA_HINT = ("pycocoevalcap runs METEOR and the PTB tokenizer on Java: install a Java runtime "
+              "(e.g. `apt-get install openjdk-17-jre-headless`) and make sure `java` is on PATH")
+
+EventMap = Mapping[str, Sequence[Event]]
+
+
+@dataclass(frozen=True)
+class CaptionScores:
+    """Scores of a text-bearing metric family (dense captioning, SODA, speech summaries).
+
+    ``aggregate`` maps a metric name to its dataset value; ``per_sample`` maps the same names to
+    float arrays aligned with ``ids`` (one value per sample, the unit a bootstrap resamples), and
+    ``aggregate[name] == per_sample[name].mean()``.  ``details`` holds breakdowns (per tIoU) and
+    ``notes`` (e.g. a skipped SPICE).
+    """
+
+    ids: tuple[str, ...]
+    aggregate: dict[str, float]
+    per_sample: dict[str, np.ndarray]
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# small pure helpers
+# ---------------------------------------------------------------------------------------------
+def remove_nonascii(text: str) -> str:
+    """Replace every non-ASCII character by a space (densevid_eval / SODA ``remove_nonascii``)."""
+    return "".join(ch if ord(ch) < 128 else " " for ch in text)
+
+
+def caption_of(event: Event) -> str:
+    """The caption of an event (its label; ``""`` when it has none)."""
+    return "" if event.label is None else str(event.label)
+
+
+def tiou_matrix(predictions: Sequence[Event], references: Sequence[Event]) -> np.ndarray:
+    """Temporal IoU of every prediction (rows) with every reference (columns), densevid_eval form.
+
+    ``intersection / (union + 1e-8)`` with ``intersection = max(0, min(e_p, e_r) - max(s_p, s_r))``
+    and ``union = min(max(e_p, e_r) - min(s_p, s_r), (e_r - s_r) + e_p - s_p)`` evaluated in the
+    reference code's operation order (``ANETcaptions.iou``), so threshold decisions agree bit for
+    bit.  Zero-length or disjoint intervals give 0.
+    """
+    if not predictions or not references:
+        return np.zeros((len(predictions), len(references)), dtype=np.float64)
+    p = np.array([(e.onset, e.offset) for e in predictions], dtype=np.float64)
+    r = np.array([(e.onset, e.offset) for e in references], dtype=np.float64)
+    ps, pe = p[:, 0:1], p[:, 1:2]
+    rs, re_ = r[None, :, 0], r[None, :, 1]
+    inter = np.maximum(0.0, np.minimum(re_, pe) - np.maximum(rs, ps))
+    union = np.minimum(np.maximum(re_, pe) - np.minimum(rs, ps), re_ - rs + pe - ps)
+    return inter / (union + IOU_EPS)
+
+
+def _pycoco_file(*parts: str) -> str | None:
+    spec = importlib.util.find_spec("pycocoevalcap")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return os.path.join(list(spec.submodule_search_locations)[0], *parts)
+
+
+def require_captioning_dependencies(*, java: bool = True) -> None:
+    """Raise :class:`MissingDependencyError` unless pycocoevalcap (and, if asked, Java) is there."""
+    if importlib.util.find_spec("pycocoevalcap") is None:
+        raise MissingDependencyError("pycocoevalcap", "captioning",
+                                     "dense-captioning metrics (METEOR, CIDEr, BLEU, ROUGE-L)")
+    if java and shutil.which("java") is None:
+        raise MissingDependencyError("java", "captioning",
+                                     "METEOR and the PTB tokenizer (pycocoevalcap)",
+                                     hint=_JAVA_HINT)
+
+
+def spice_available() -> bool:
+    """True when SPICE can run offline: pycocoevalcap, Java and the CoreNLP 3.6.0 jars present."""
+    if importlib.util.find_spec("pycocoevalcap") is None or shutil.which("java") is None:
+        return False
+    paths = [_pycoco_file(*parts) for parts in _SPICE_JARS]
+    return all(p is not None and os.path.isfile(p) for p in paths)
+
+
+_CONTROL = {i: " " for i in range(32)}
+
+
+def ptb_tokenize(texts: Sequence[str]) -> list[str]:
+    """PTB-tokenise captions exactly as ``pycocoevalcap.tokenizer.PTBTokenizer`` does, in one JVM.
+
+    Same command (CoreNLP 3.4.1 ``PTBTokenizer -preserveLines -lowerCase``) and the same removal
+    of punctuation tokens.  Differences, all on purpose: the temporary file goes to the system
+    temporary folder (pycocoevalcap writes it next to its jar, inside site-packages), ASCII
+    control characters become spaces (pycocoevalcap only replaces ``\\n``; a ``\\r`` would split a
+    line and shift every later caption), and blank captions are answered ``""`` without being
+    sent (an empty last line is dropped by the tokenizer's output).
+    """
+    require_captioning_dependencies()
+    texts = [str(t) for t in texts]
+    out = [""] * len(texts)
+    todo = [i for i, t in enumerate(texts) if t.strip()]
+    if not todo:
+        return out
+    jar = _pycoco_file(*_PTB_JAR)
+    lines = [texts[i].translate(_CONTROL) for i in todo]
+    with tempfile.TemporaryDirectory(prefix="timebench-ptb-") as tmp:
+        path = os.path.join(tmp, "captions.txt")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(lines))
+        proc = subprocess.run(
+            ["java", "-cp", jar, "edu.stanford.nlp.process.PTBTokenizer", "-preserveLines",
+             "-lowerCase", path],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    if proc.returncode != 0:
+        raise TimebenchError("PTB tokenizer (Java) failed: "
+                             + proc.stderr.decode("utf-8", "replace").strip()[-500:])
+    got = proc.stdout.decode("utf-8", "replace").split("\n")
+    if len(got) < len(lines):
+        raise TimebenchError(f"PTB tokenizer returned {len(got)} lines for {len(lines)} captions")
+    for i, line in zip(todo, got):
+        out[i] = " ".join(w for w in line.rstrip().split(" ") if w not in _PTB_PUNCTUATIONS)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the run-long scorer (one METEOR JVM)
+# ---------------------------------------------------------------------------------------------
+class CaptionScorer:
+    """Holds one METEOR process and a tokenisation cache for a whole evaluation run.
+
+    Use as a context manager (or call :meth:`close`)::
+
+        with CaptionScorer() as scorer:
+            caps = dense_caption_scores(refs, preds, scorer=scorer)
+            soda = soda_c(refs, preds, scorer=scorer)
+
+    The METEOR JVM (pycocoevalcap's ``Meteor()``: ``java -jar -Xmx2G meteor-1.5.jar - - -stdio
+    -l en -norm``) starts on the first METEOR request, so a run that needs no METEOR never
+    starts it; ``meteor_starts`` counts how often it was started (at most once).
+    """
+
+    def __init__(self) -> None:
+        require_captioning_dependencies()
+        self._meteor = None
+        self._lock = threading.Lock()
+        self._tokens: dict[str, str] = {}
+        self._closed = False
+        self.meteor_starts = 0
+        self.tokenizer_calls = 0
+
+    # -- context management -------------------------------------------------------------------
+    def __enter__(self) -> "CaptionScorer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the METEOR process (idempotent)."""
+        with self._lock:
+            self._closed = True
+            meteor, self._meteor = self._meteor, None
+        if meteor is not None:
+            proc = meteor.meteor_p
+            try:
+                if proc.stdin is not None:
+                    proc.stdin.close()
+            except OSError:  # pragma: no cover - pipe already gone
+                pass
+            proc.kill()
+            proc.wait()
+            for pipe in (proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
+
+    def __del__(self) -> None:  # pragma: no cover - safety net only
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # -- tokenisation -------------------------------------------------------------------------
+    def tokenize(self, texts: Iterable[str]) -> list[str]:
+        """PTB tokens (space-joined) of each text, after :func:`remove_nonascii`; cached."""
+        cleaned = [remove_nonascii(str(t)) for t in texts]
+        new = [t for t in dict.fromkeys(cleaned) if t not in self._tokens]
+        if new:
+            self.tokenizer_calls += 1
+            for text, tok in zip(new, ptb_tokenize(new)):
+                self._tokens[text] = tok
+        return [self._tokens[t] for t in cleaned]
+
+    # -- METEOR -------------------------------------------------------------------------------
+    def _meteor_obj(self):
+        if self._closed:
+            raise TimebenchError("CaptionScorer is closed")
+        if self._meteor is None:
+            from pycocoevalcap.meteor.meteor import Meteor
+
+            self._meteor = Meteor()
+            self.meteor_starts += 1
+        return self._meteor
+
+    def meteor(self, gts: Mapping[Any, list[str]], res: Mapping[Any, list[str]]
+               ) -> tuple[float, list[float]]:
+        """``Meteor().compute_score(gts, res)`` on the shared process: (aggregate, per item).
+
+        Inputs are tokenised captions: ``res[k]`` one hypothesis, ``gts[k]`` its references.
+        """
+        if not gts:
+            return 0.0, []
+        clean_gts = {k: [r.replace("|||", " ") for r in v] for k, v in gts.items()}
+        with self._lock:
+            meteor = self._meteor_obj()
+            try:
+                score, scores = meteor.compute_score(clean_gts, dict(res))
+            except (ValueError, OSError) as exc:
+                raise TimebenchError(f"the METEOR process failed: {exc}") from exc
+        return float(score), [float(s) for s in scores]
+
+    def meteor_segment_scores(self, hypotheses: Sequence[str], references: Sequence[str]
+                              ) -> np.ndarray:
+        """METEOR of each tokenised ``hypotheses[i]`` against the single ``references[i]``.
+
+        Segment scores depend only on their own pair, so any number of pairs (for example every
+        cell of every SODA matrix of a dataset) is scored in one request.
+        """
+        if len(hypotheses) != len(references):
+            raise ValueError("hypotheses and references must have the same length")
+        if not hypotheses:
+            return np.zeros(0, dtype=np.float64)
+        keys = range(len(hypotheses))
+        _, scores = self.meteor({k: [references[k]] for k in keys},
+                                {k: [hypotheses[k]] for k in keys})
+        return np.asarray(scores, dtype=np.float64)
+
+
+# ---------------------------------------------------------------------------------------------
+# dense captioning
+# ---------------------------------------------------------------------------------------------
+def collect_reference_sets(references: EventMap, extra_references: Sequence[EventMap] = ()
+                           ) -> tuple[tuple[str, ...], dict[str, list[list[Event]]]]:
+    """Sample ids (those of ``references`` first, then new ones) and each id's reference sets."""
+    ids: list[str] = list(references)
+    sets: dict[str, list[list[Event]]] = {i: [list(references[i])] for i in ids}
+    for extra in extra_references:
+        for vid, events in extra.items():
+            if vid not in sets:
+                ids.append(vid)
+                sets[vid] = []
+            sets[vid].append(list(events))
+    return tuple(ids), sets
+
+
+def collect_predictions(predictions: EventMap, ids: Sequence[str], max_proposals: int | None
+                        ) -> dict[str, list[Event]]:
+    """Each id's predicted events (first ``max_proposals``; none when missing).
+
+    Raises :class:`InputError` for predictions whose id has no references.
+    """
+    known = set(ids)
+    unknown = [k for k in predictions if k not in known]
+    if unknown:
+        shown = ", ".join(repr(k) for k in unknown[:5])
+        raise InputError(f"predictions for {len(unknown)} sample id(s) without references: "
+                         f"{shown}", field="id")
+    out = {}
+    for vid in ids:
+        events = list(predictions.get(vid, ()))
+        out[vid] = events if max_proposals is None else events[:max_proposals]
+    return out
+
+
+def _check_tious(tious: Sequence[float]) -> tuple[float, ...]:
+    values = tuple(float(t) for t in tious)
+    if not values or any(not (0.0 <= t <= 1.0) or math.isnan(t) for t in values):
+        raise InputError(f"tIoU thresholds must be a non-empty list of values in [0, 1], "
+                         f"got {list(tious)!r}", field="tious")
+    return values
+
+
+def _check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
+    names = tuple(metrics)
+    bad = [m for m in names if m not in _KNOWN_METRICS]
+    if bad:
+        raise InputError(f"unknown caption metric(s) {bad}; known: {sorted(_KNOWN_METRICS)}",
+                         field="metrics")
+    return names
+
+
+def _text_scores(metric: str, scorer: CaptionScorer, gts: dict, res: dict) -> float:
+    if metric == "METEOR":
+        return scorer.meteor(gts, res)[0]
+    if metric == "BLEU4":
+        from pycocoevalcap.bleu.bleu import Bleu
+
+        return float(Bleu(4).compute_score(gts, res, verbose=0)[0][3])
+    if metric == "ROUGE_L":
+        from pycocoevalcap.rouge.rouge import Rouge
+
+        return float(Rouge().compute_score(gts, res)[0])
+    if metric == "CIDEr":
+        from pycocoevalcap.cider.cider import Cider
+
+        return float(Cider().compute_score(gts, res)[0])
+    raise AssertionError(metric)  # pragma: no cover - names are checked up front
+
+
+def _spice_pair_scores(pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    """SPICE of every distinct (hypothesis, reference) pair in one SPICE run."""
+    from pycocoevalcap.spice.spice import Spice
+
+    unique = list(dict.fromkeys(pairs))
+    if not unique:
+        return {}
+    gts = {k: [ref] for k, (_, ref) in enumerate(unique)}
+    res = {k: [hyp] for k, (hyp, _) in enumerate(unique)}
+    _, scores = Spice().compute_score(gts, res)
+    values = [float(s["All"]["f"]) if isinstance(s, Mapping) else float(s) for s in scores]
+    return dict(zip(unique, values))
+
+
+def dense_caption_scores(references: EventMap, predictions: EventMap, *,
+                         scorer: CaptionScorer | None = None,
+                         tious: Sequence[float] = DEFAULT_TIOUS,
+                         metrics: Sequence[str] = CAPTION_METRICS,
+                         max_proposals: int | None = MAX_PROPOSALS,
+                         extra_references: Sequence[EventMap] = ()) -> CaptionScores:
+    """tIoU-matched caption metrics and proposal precision/recall (densevid_eval 2018).
+
+    Parameters
+    ----------
+    references
+        Sample id -> reference events; each event's ``label`` is its caption.
+    predictions
+        Sample id -> predicted events (captions as labels).  A missing id means no predictions
+        (the sample scores 0); an id without references raises :class:`InputError`.
+    scorer
+        A :class:`CaptionScorer` to reuse (one METEOR JVM per run); by default one is created
+        and closed here.
+    tious
+        tIoU thresholds averaged over (caption pairing uses ``IoU >= tIoU``, proposal
+        precision/recall ``IoU > tIoU``, as in the reference).
+    metrics
+        Any of ``METEOR``, ``CIDEr``, ``BLEU4``, ``ROUGE_L`` and ``SPICE`` (SPICE only when its
+        CoreNLP jars are present, otherwise skipped with a note).  An empty list computes only
+        proposal precision/recall, which needs neither Java nor pycocoevalcap.
+    max_proposals
+        Predictions kept per sample, in the given order (reference default 1000).
+    extra_references
+        Further reference sets (other annotators), as in ActivityNet's ``val_1``/``val_2``:
+        pairs are formed against every set; precision/recall take the best set.
+
+    Returns
+    -------
+    CaptionScores
+        ``aggregate`` and ``per_sample`` hold the requested caption metrics plus
+        ``proposal_precision`` and ``proposal_recall``; ``details["per_tiou"]`` breaks them down
+        by threshold.
+    """
+    tious = _check_tious(tious)
+    metrics = _check_metrics(metrics)
+    ids, ref_sets = collect_reference_sets(references, extra_references)
+    if not ids:
+        raise InputError("no reference samples to score")
+    preds = collect_predictions(predictions, ids, max_proposals)
+    if scorer is None and metrics:
+        with CaptionScorer() as own:
+            return _dense_caption_scores(ids, ref_sets, preds, own, tious, metrics)
+    return _dense_caption_scores(ids, ref_sets, preds, scorer, tious, metrics)
+
+
+def _dense_caption_scores(ids, ref_sets, preds, scorer: CaptionScorer | None, tious, metrics
+                          ) -> CaptionScores:
+    notes: list[str] = []
+    text_metrics = [m for m in metrics if m != "SPICE"]
+    use_spice = "SPICE" in metrics
+    if use_spice and not spice_available():
+        message = ("SPICE skipped: pycocoevalcap's SPICE needs stanford-corenlp-3.6.0.jar and "
+                   "stanford-corenlp-3.6.0-models.jar in pycocoevalcap/spice/lib/ (it would "
+                   "otherwise try to download them)")
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+        notes.append(message)
+        use_spice = False
+
+    # one tokenizer call for every caption of the run (none when only proposals are asked)
+    all_texts = [GARBAGE_CAPTION]
+    for vid in ids:
+        all_texts.extend(caption_of(e) for e in preds[vid])
+        for rs in ref_sets[vid]:
+            all_texts.extend(caption_of(e) for e in rs)
+    need_text = bool(text_metrics) or use_spice
+    tok = dict(zip(all_texts, scorer.tokenize(all_texts))) if need_text else {}
+    garbage = tok.get(GARBAGE_CAPTION, GARBAGE_CAPTION)
+
+    n_vid, n_tiou = len(ids), len(tious)
+    names = list(text_metrics) + (["SPICE"] if use_spice else [])
+    table = {m: np.zeros((n_tiou, n_vid)) for m in names}
+    table["proposal_precision"] = np.zeros((n_tiou, n_vid))
+    table["proposal_recall"] = np.zeros((n_tiou, n_vid))
+
+    cache: dict[tuple[str, tuple], float] = {}
+    pairs_by_cell: dict[tuple[int, int], list[tuple[str, str]]] = {}
+    for v, vid in enumerate(ids):
+        pv = preds[vid]
+        sets = ref_sets[vid]
+        flat = [e for rs in sets for e in rs]
+        iou_all = tiou_matrix(pv, flat)
+        hyp = [tok.get(caption_of(e), "") for e in pv]
+        ref_tok = [tok.get(caption_of(e), "") for e in flat]
+        bounds = np.cumsum([0] + [len(rs) for rs in sets])
+        for t, tiou in enumerate(tious):
+            # proposal precision / recall: strict IoU > tIoU, best set
+            if pv:
+                hits = iou_all > tiou
+                best_p = best_r = 0.0
+                for s in range(len(sets)):
+                    block = hits[:, bounds[s]:bounds[s + 1]]
+                    best_p = max(best_p, float(block.any(axis=1).sum()) / len(pv))
+                    if block.shape[1]:
+                        best_r = max(best_r, float(block.any(axis=0).sum()) / block.shape[1])
+                table["proposal_precision"][t, v] = best_p
+                table["proposal_recall"][t, v] = best_r
+            # caption pairs: IoU >= tIoU, one pair per matching reference, garbage otherwise
+            pairs: list[tuple[str, str]] = []
+            for i in range(len(pv)):
+                matched = np.flatnonzero(iou_all[i] >= tiou)
+                if matched.size:
+                    pairs.extend((hyp[i], ref_tok[j]) for j in matched)
+                else:
+                    pairs.append((hyp[i], garbage))
+            if not pairs or not need_text:
+                continue  # no predictions: every caption metric is 0 for this video
+            pairs_by_cell[(t, v)] = pairs
+            key = tuple(pairs)
+            gts = {k: [r] for k, (_, r) in enumerate(pairs)}
+            res = {k: [h] for k, (h, _) in enumerate(pairs)}
+            for m in text_metrics:
+                ck = (m, key)
+                if ck not in cache:
+                    cache[ck] = _text_scores(m, scorer, gts, res)
+                table[m][t, v] = cache[ck]
+
+    if use_spice:
+        spice = _spice_pair_scores([p for ps in pairs_by_cell.values() for p in ps])
+        for (t, v), ps in pairs_by_cell.items():
+            table["SPICE"][t, v] = float(np.mean([spice[p] for p in ps]))
+
+    per_sample = {m: table[m].mean(axis=0) for m in table}
+    aggregate = {m: float(per_sample[m].mean()) for m in table}
+    per_tiou = {f"{tiou:g}": {m: float(table[m][t].mean()) for m in table}
+                for t, tiou in enumerate(tious)}
+    details = {"tious": list(tious), "per_tiou": per_tiou, "notes": notes,
+               "definition": "densevid_eval 2018 (per-video average)"}
+    return CaptionScores(ids=tuple(ids), aggregate=aggregate, per_sample=per_sample,
+                         details=details)
+
+
+# ---------------------------------------------------------------------------------------------
+# DAC event F1
+# ---------------------------------------------------------------------------------------------
+def _one_class(events: EventMap) -> dict[str, list[Event]]:
+    return {vid: [Event(e.onset, e.offset, DAC_LABEL) for e in evs] for vid, evs in events.items()}
+
+
+def dac_event_f1(references: EventMap, predictions: EventMap, *, t_collar: float = 0.2,
+                 percentage_of_length: float = 0.2, evaluate_onset: bool = True,
+                 evaluate_offset: bool = True,
+                 empty_system_output: str = "zero_score") -> dict:
+    """Event-based F1 of dense-captioning segments, ignoring caption text (our definition).
+
+    Every caption is replaced by one class label and the segments are scored with
+    :func:`timebench.metrics.detection.event_based_metrics` (sed_eval optimal matching, DCASE
+    collar 0.2 s and offset tolerance 20 % of the reference length by default).  TimePro-RL and
+    TimeAudio report a DAC "Eb-F1" whose definition was not found; this is the label-free
+    reading, stated as ours.  Returns the detection dictionary (``f_measure`` is the micro F1,
+    ``precision``, ``recall``, counts ``Ntp``/``Nref``/``Nsys``).
+    """
+    from .detection import event_based_metrics
+
+    return event_based_metrics(_one_class(references), _one_class(predictions),
+                               t_collar=t_collar, percentage_of_length=percentage_of_length,
+                               evaluate_onset=evaluate_onset, evaluate_offset=evaluate_offset,
+                               labels=[DAC_LABEL], empty_system_output=empty_system_output)
