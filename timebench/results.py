@@ -42,6 +42,7 @@ class TaskInfo(TypedDict):
     """Per task: which version of the task produced the numbers."""
 
     version: str            # "<declared>-<card hash>": changes whenever the card changes
+    kind: str               # grounding, presence, detection, captioning, summary or qa
     card_hash: str          # sha256 of the whole task card
     samples_hash: str       # sha256 of the references (ids, audio, durations, queries, events)
     n: int                  # number of references scored
@@ -143,7 +144,15 @@ def environment() -> dict[str, Any]:
     for name in ("scipy", "torch", "transformers", "peft", "pycocoevalcap", "sed_scores_eval"):
         module = sys.modules.get(name)
         if module is not None:
-            env[name] = getattr(module, "__version__", "unknown")
+            version = getattr(module, "__version__", None)
+            if version is None:
+                try:
+                    from importlib.metadata import version as dist_version
+
+                    version = dist_version(name)
+                except Exception:  # noqa: BLE001 - metadata may be missing
+                    version = "unknown"
+            env[name] = version
     return env
 
 

@@ -411,7 +411,7 @@ def run(tasks: Sequence[Task], models: Sequence[ModelSpec], options: RunOptions)
                 write_jsonl(out_dir / "references" / f"{task.name}.jsonl",
                             [r.to_dict() for r in refs])
             results["tasks"][task.name] = {
-                "version": task.task_version, "card_hash": task.card_hash,
+                "version": task.task_version, "kind": task.kind, "card_hash": task.card_hash,
                 "samples_hash": hash_references(refs), "n": len(refs),
                 "source": loaded.source.replace(str(Path.home()), "~"),
                 "parser": task.parser, "prompt": task.prompt,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable, Mapping
 
+from ..results import higher_is_better
 from .tables import format_value
 
 __all__ = ["overview_rows", "leaderboard_table", "leaderboard_markdown", "task_metric_rows"]
@@ -44,7 +45,8 @@ def overview_rows(results: Mapping[str, Any]) -> list[tuple[str, list[Any], floa
             res = per_task.get(task)
             v = None if not res or "skipped" in res else res.get("metrics", {}).get(_primary(results, task))
             values.append(v)
-        finite = [v for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
+        finite = [v if higher_is_better(_primary(results, t)) else -v
+                  for v, t in zip(values, tasks) if isinstance(v, (int, float)) and math.isfinite(v)]
         mean = sum(finite) / len(finite) if finite else float("nan")
         rows.append((model, values, mean, len(finite)))
     rows.sort(key=lambda r: (-(r[2] if math.isfinite(r[2]) else -1.0), r[0]))
@@ -84,8 +86,14 @@ def task_metric_rows(results: Mapping[str, Any], task: str) -> tuple[list[str], 
         rows.append([model, *[_cell(res, m) for m in metrics], str(res.get("n", "—")),
                      format_value(res.get("parse_failure_rate"), digits=3)])
     primary = _primary(results, task)
-    rows.sort(key=lambda r: -(results["results"][r[0]].get(task, {}).get("metrics", {}).get(primary)
-                              or -1.0))
+    sign = 1.0 if higher_is_better(primary) else -1.0
+
+    def key(row):
+        value = results["results"][row[0]].get(task, {}).get("metrics", {}).get(primary)
+        ok = isinstance(value, (int, float)) and math.isfinite(value)
+        return (not ok, -sign * value if ok else 0.0, row[0])
+
+    rows.sort(key=key)
     return header, rows
 
 
