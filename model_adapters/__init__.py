@@ -28,6 +28,19 @@ ADAPTERS.register("energy", "model_adapters.energy:EnergyAdapter")
 ADAPTERS.register("vad", "model_adapters.vad:VadAdapter", aliases=("silero_vad",))
 ADAPTERS.register("replay", "model_adapters.replay:ReplayAdapter")
 
+# Models behind an OpenAI-compatible server (vLLM, ...): docs/SERVING.md.
+ADAPTERS.register("openai", "model_adapters.openai_server:OpenAIChatAdapter")
+
+# Local checkpoints (docs/TIMEAUDIO.md).
+ADAPTERS.register("timeaudio", "model_adapters.timeaudio.adapter:TimeAudioAdapter")
+
+# transformers audio-language models (docs/MODELS.md).
+ADAPTERS.register("qwen2-audio", "model_adapters.qwen_audio:Qwen2AudioAdapter")
+ADAPTERS.register("qwen2.5-omni", "model_adapters.qwen_omni:QwenOmniAdapter", aliases=("qwen-omni",))
+ADAPTERS.register("audio-flamingo-3", "model_adapters.audio_flamingo:AudioFlamingo3Adapter", aliases=("af3",))
+ADAPTERS.register("spotsound", "model_adapters.audio_flamingo:SpotSoundAdapter")
+ADAPTERS.register("salmonn", "model_adapters.salmonn:SalmonnAdapter", aliases=("salmonn-7b",))
+
 
 def get_adapter_class(name: str) -> type[ModelAdapter]:
     """The adapter class registered as ``name``, or ``"package.module:Class"`` imported directly."""

@@ -45,8 +45,9 @@ def overview_rows(results: Mapping[str, Any]) -> list[tuple[str, list[Any], floa
             res = per_task.get(task)
             v = None if not res or "skipped" in res else res.get("metrics", {}).get(_primary(results, task))
             values.append(v)
-        finite = [v if higher_is_better(_primary(results, t)) else -v
-                  for v, t in zip(values, tasks) if isinstance(v, (int, float)) and math.isfinite(v)]
+        # the mean is over higher-is-better fractions only (an error in seconds does not average)
+        finite = [v for v, t in zip(values, tasks) if higher_is_better(_primary(results, t))
+                  and isinstance(v, (int, float)) and math.isfinite(v)]
         mean = sum(finite) / len(finite) if finite else float("nan")
         rows.append((model, values, mean, len(finite)))
     rows.sort(key=lambda r: (-(r[2] if math.isfinite(r[2]) else -1.0), r[0]))
