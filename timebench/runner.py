@@ -125,6 +125,34 @@ def shard_info() -> tuple[int, int]:
     return rank, world
 
 
+def pin_local_device() -> None:
+    """Give each local rank its own GPU: ``CUDA_VISIBLE_DEVICES`` -> the ``LOCAL_RANK``-th device.
+
+    torchrun / accelerate set ``LOCAL_RANK`` but not ``CUDA_VISIBLE_DEVICES``, so adapters that
+    ask for ``cuda`` would otherwise all land on GPU 0.  Does nothing on one process or when
+    ``LOCAL_RANK`` is unset; never imports torch.
+    """
+    local = os.environ.get("LOCAL_RANK")
+    if local is None or int(os.environ.get("WORLD_SIZE", "1")) <= 1 \
+            or os.environ.get("TIMEBENCH_NO_DEVICE_PINNING"):
+        return
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    devices = [d.strip() for d in visible.split(",") if d.strip()] if visible else None
+    index = int(local)
+    if devices is None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = str(index)
+    elif len(devices) > 1 and index < len(devices):
+        os.environ["CUDA_VISIBLE_DEVICES"] = devices[index]
+
+
+_SECRET = re.compile(r"(api_key\s*=\s*)[^,\]\s]+", re.IGNORECASE)
+
+
+def redact(command: str) -> str:
+    """Hide ``api_key=...`` values before a command line is written to results."""
+    return _SECRET.sub(r"\1***", command)
+
+
 def sample_seed(seed: int, task: str, sample_id: str) -> int:
     """Per-sample seed: independent of order, batching and sharding."""
     digest = hashlib.sha256(f"{seed}:{task}:{sample_id}".encode("utf-8")).hexdigest()
@@ -370,6 +398,7 @@ def run(tasks: Sequence[Task], models: Sequence[ModelSpec], options: RunOptions)
     from model_adapters import create_adapter
 
     rank, world = shard_info()
+    pin_local_device()
     random.seed(options.seed)
     np.random.seed(options.seed % (2 ** 32))
     out_dir = Path(options.out_dir)
@@ -383,7 +412,7 @@ def run(tasks: Sequence[Task], models: Sequence[ModelSpec], options: RunOptions)
         "timebench_version": __version__,
         "git_hash": git_hash(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "command": options.command,
+        "command": redact(options.command),
         "run_dir": str(out_dir),
         "suite": options.suite,
         "seed": options.seed,
