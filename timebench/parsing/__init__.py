@@ -24,7 +24,8 @@ docstrings of :mod:`.times`, :mod:`.intervals`, :mod:`.structured`, :mod:`.capti
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..types import ParsedAnswer
 from .pipeline import PIPELINES, Pipeline, Step, get_pipeline
@@ -32,7 +33,7 @@ from .pipeline import PIPELINES, Pipeline, Step, get_pipeline
 __all__ = ["parse", "PIPELINES", "get_pipeline", "Pipeline", "Step"]
 
 
-def parse(text: str | None, *, pipeline: "str | Pipeline" = "lenient",
+def parse(text: str | None, *, pipeline: str | Pipeline = "lenient",
           duration: float | None = None, prompt: str | None = None,
           labels: Sequence[str] | None = None,
           options: Mapping[str, Any] | None = None) -> ParsedAnswer:
