@@ -1,0 +1,89 @@
+"""Presence and absence statements: "not present", "No.", "Yes." and their relatives.
+
+:func:`detect_presence` answers ``("absent", cue)``, ``("affirmed", cue)`` or ``None`` for a
+normalised answer text, trying in this order:
+
+1. the first word: ``no``/``nope``/``none``/``nothing``/``negative``/``false`` -> absent;
+   ``yes``/``yeah``/``yep``/``yup``/``affirmative``/``correct``/``true``/``indeed`` -> affirmed
+   (``No, it barks from 1 to 2 s`` still gives the interval: the interval pipelines use this
+   only when no interval was found);
+2. an absence phrase anywhere -> absent:
+   ``there is no``/``there are no``/``there isn't``, a negation (``not``, ``never``,
+   ``cannot``, ``-n't``) followed within two words by a presence word (``present``,
+   ``heard``, ``audible``, ``detected``, ``found``, ``occur…``, ``appear…``, ``exist…``,
+   ``contain…``, ``happen…``, ``hear``, ``include…``, ``there``, ``in the audio``...)
+   (``does not occur``, ``doesn't appear``, ``cannot be heard``, ``is not present``),
+   ``absent``/``absence``, ``no such``/``no sign of``/``no trace``/``no evidence``/
+   ``no occurrence``, ``no <up to 3 words> is heard/present/detected``, ``none``,
+   ``nowhere``, ``inaudible``;
+3. a presence phrase -> affirmed: ``is/are present|audible|heard|detected``, ``occurs``,
+   ``appears``, ``happens``, ``can be heard``, ``is heard``.
+
+:func:`detect_presence_strict` accepts only the canonical one-word answers ``Yes``/``No``/
+``None`` (any case, optional final punctuation), the existence answers SpotSound trains on.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["detect_presence", "detect_presence_strict"]
+
+_START_NO = re.compile(
+    r"^[\W_]{0,8}(?:no|nope|none|nothing|negative|false)\b(?![- ](?:doubt|problem|wait))",
+    re.IGNORECASE)
+_START_YES = re.compile(
+    r"^[\W_]{0,8}(?:yes|yeah|yep|yup|affirmative|correct|true|indeed)\b", re.IGNORECASE)
+_PRESENCE_WORD = (
+    r"(?:present|heard|audible|detect(?:ed|able)?|found|occurr?\w*|appear\w*|exist\w*|"
+    r"contain\w*|happen\w*|hear|include\w*|identif\w*|notic\w*|there|"
+    r"in (?:the|this) (?:audio|clip|recording|sound))"
+)
+_ABSENT = re.compile(
+    r"\bthere(?: is|'s| are| was| were) (?:no|not any|none|nothing)\b(?! doubt)"
+    r"|\bthere (?:isn't|aren't|wasn't|weren't)\b"
+    rf"|(?:\bnot|\bnever|\bcannot|n't) (?:\w+ ){{0,2}}?{_PRESENCE_WORD}\b"
+    r"|\babsen(?:t|ce)\b"
+    r"|\bno (?:such|signs?|traces?|evidence|instances?|occurrences?|indication)\b"
+    r"|\bno (?:\w+ ){1,3}(?:is|are|was|were|can be|could be) "
+    r"(?:heard|present|detected|audible|found)\b"
+    r"|\bnone\b|\bnowhere\b|\binaudible\b",
+    re.IGNORECASE,
+)
+_AFFIRM = re.compile(
+    r"\b(?:is|are|was|were) (?:clearly |indeed |definitely |also )?"
+    r"(?:present|audible|heard|detected)\b"
+    r"|\b(?:occurs|appears|happens|can be heard|is heard|does occur)\b",
+    re.IGNORECASE,
+)
+_STRICT = re.compile(r"^\W{0,3}(yes|no|none)\W{0,3}$", re.IGNORECASE)
+
+
+def _cue(m: re.Match) -> str:
+    return m.group(0).strip(" \t\n.,;:!?-'\"()[]*").lower()
+
+
+def detect_presence(text: str) -> tuple[str, str] | None:
+    """``("absent" | "affirmed", cue)`` for a presence statement, else ``None``."""
+    m = _START_NO.search(text)
+    if m:
+        return "absent", _cue(m)
+    m = _START_YES.search(text)
+    if m:
+        return "affirmed", _cue(m)
+    m = _ABSENT.search(text)
+    if m:
+        return "absent", _cue(m)
+    m = _AFFIRM.search(text)
+    if m:
+        return "affirmed", _cue(m)
+    return None
+
+
+def detect_presence_strict(text: str) -> tuple[str, str] | None:
+    """Only a whole answer of ``Yes``/``No``/``None`` (see module docstring)."""
+    m = _STRICT.match(text.strip())
+    if not m:
+        return None
+    word = m.group(1).lower()
+    return ("affirmed" if word == "yes" else "absent"), word

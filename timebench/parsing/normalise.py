@@ -1,0 +1,179 @@
+"""Text normalisers: run before any extractor, each returns the new text and its notes.
+
+* :func:`clean_text`: model-output wrappers and Unicode.  Keeps the inside of an
+  ``<answer>…</answer>`` block when there is one, removes ``<think>…</think>`` reasoning blocks
+  and end-of-sequence markers (``</s>``, ``<|im_end|>``, ``<|endoftext|>``, ``<pad>``, ...),
+  applies NFKC (full-width digits and punctuation become ASCII), folds every Unicode dash and
+  minus (U+2010–U+2015, U+2212, ...) to ``-``, curly quotes to straight ones, ``→`` to ``->``,
+  the CJK range words 至/到 to `` to `` and 秒 to `` s``, and collapses runs of spaces/tabs to
+  one space and blank-line runs to one ``\\n`` (so no later pattern ever sees a long run of
+  whitespace, which rules out quadratic backtracking on whitespace).
+* :func:`decode_time_tokens`: TimeAudio's time-marker vocabularies, exactly as its
+  ``models/utils.py`` decodes them:
+
+  - **v3** ``decode_time_answer_v3``: each run of ``<a_d>``/``<f_d>`` tokens (whitespace allowed
+    between tokens of a run) becomes one number: the ``a`` digits are the integer part, the
+    ``f`` digits the fraction (either defaults to ``0``), printed with one decimal:
+    ``<a_1><a_2><f_5>`` -> ``12.5``, ``<a_3> <f_2>`` -> ``3.2``; then ``\\s+-\\s+`` -> `` - `` and
+    ``\\s+,\\s*`` -> ``, ``.  (The lenient pipeline ends a run at a line break; the original,
+    used by the ``timeaudio`` pipeline, lets one run continue over it.)
+  - **v2** ``decode_time_answer_v2``: ``<TIME_d>`` -> ``d``, ``<TIME_DOT>`` -> ``.``, then the
+    same white-space clean-ups as the original (``1 0 . 5`` -> ``10.5``).  The clean-ups run only
+    when a v2 token was present (they would damage ordinary text).
+  - **v1** ``decode_time_answer_v1``: a run of adjacent ``<12.5>`` tokens (no space between)
+    is replaced by the sum of its values with one decimal.  timebench addition: two runs
+    separated only by white space, ``-``, ``to`` or ``,`` are an interval and become
+    ``X - Y`` (``<12.3> <15.0>`` -> ``12.3 - 15.0``); the original left ``12.3 15.0``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["clean_text", "decode_time_tokens", "fold_unicode", "collapse_whitespace"]
+
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d"
+_TRANSLATE = {ord(c): "-" for c in _DASHES}
+_TRANSLATE.update({
+    ord("\u2018"): "'", ord("\u2019"): "'", ord("\u201c"): '"', ord("\u201d"): '"',
+    ord("\u2192"): "->", ord("\u27f6"): "->", ord("\u301c"): "~",
+    ord("\u81f3"): " to ", ord("\u5230"): " to ", ord("\u79d2"): " s ",
+    ord("\u00a0"): " ", ord("\u3000"): " ",
+})
+
+_ANSWER_BLOCK = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.IGNORECASE | re.DOTALL)
+_THINK_BLOCK = re.compile(r"<think>.*?(?:</think>|$)", re.IGNORECASE | re.DOTALL)
+_SPECIAL = re.compile(
+    r"<\|[A-Za-z0-9_]{1,40}\|>|</?s>|<pad>|<unk>|<eos>|<bos>|\[PAD\]|\[/?INST\]",
+    re.IGNORECASE,
+)
+_SPACES = re.compile(r"[^\S\n]+")
+_NEWLINES = re.compile(r" ?\n[\s]*")
+
+
+def fold_unicode(text: str) -> str:
+    """NFKC plus the dash/quote/arrow folding described in the module docstring."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    return text
+
+
+def collapse_whitespace(text: str) -> str:
+    """Runs of spaces/tabs -> one space; any run containing newlines -> one ``\\n``."""
+    return _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
+
+
+def clean_text(text: str) -> tuple[str, list[str]]:
+    """Remove output wrappers, fold Unicode and collapse white space; return (text, notes)."""
+    notes: list[str] = []
+    if "<" in text:
+        if "<think>" in text.lower():
+            stripped = _THINK_BLOCK.sub(" ", text)
+            if stripped != text:
+                notes.append("removed <think> block")
+                text = stripped
+        m = _ANSWER_BLOCK.search(text)
+        if m is not None:
+            notes.append("used <answer> block")
+            text = m.group(1)
+        stripped = _SPECIAL.sub(" ", text)
+        if stripped != text:
+            notes.append("removed special tokens")
+            text = stripped
+    return collapse_whitespace(fold_unicode(text)), notes
+
+
+# ---------------------------------------------------------------- TimeAudio time tokens ----
+_V3_TOKEN = r"<(?:a|f)_\d+>"
+_V3_RUN = re.compile(rf"({_V3_TOKEN}(?:\s*{_V3_TOKEN})*)")
+_V3_RUN_LINE = re.compile(rf"({_V3_TOKEN}(?:[ \t]*{_V3_TOKEN})*)")
+_V3_A = re.compile(r"<a_(\d+)>")
+_V3_F = re.compile(r"<f_(\d+)>")
+_HYPHEN_SPACING = re.compile(r"\s+-\s+")
+_COMMA_SPACING = re.compile(r"\s+,\s*")
+
+_V2_TOKEN = re.compile(r"<TIME_\d+>|<TIME_DOT>")
+
+_V1_RUN_RE = re.compile(r"(?:<\d+\.\d>)+")
+_V1_JOIN = re.compile(r" ?(?:-|to|,) ?| ", re.IGNORECASE)
+_V1_VALUE = re.compile(r"<(\d+\.\d)>")
+
+
+def _v3_decode(m: re.Match) -> str:
+    seq = m.group(0)
+    whole = "".join(_V3_A.findall(seq)) or "0"
+    frac = "".join(_V3_F.findall(seq)) or "0"
+    return f"{float(f'{whole}.{frac}'): .1f}".strip()
+
+
+def _v2_clean(text: str) -> str:
+    def repl(m: re.Match) -> str:
+        tok = m.group(0)
+        return "." if tok == "<TIME_DOT>" else tok[6:-1]
+
+    out = _V2_TOKEN.sub(repl, text)
+    out = re.sub(r"\s{2,}", " ", out)
+    out = re.sub(r"(\d)\s*\.\s*(\d)", r"\1.\2", out)
+    out = re.sub(r"(?<=\d)\s+(?=\d)", "", out)
+    out = re.sub(r"\s*,\s*", ", ", out)
+    out = re.sub(r"\s*-\s*", " - ", out)
+    out = re.sub(r"\s+\.", ".", out)
+    return out.strip()
+
+
+def _v1_sum(run: str) -> str:
+    return f"{sum(float(v) for v in _V1_VALUE.findall(run)):.1f}"
+
+
+def decode_time_tokens(text: str, *, versions: tuple[str, ...] = ("v3", "v2", "v1"),
+                       pair_v1: bool = True, exact_v3: bool = True) -> tuple[str, list[str]]:
+    """Decode TimeAudio time-marker tokens (see module docstring); return (text, notes).
+
+    ``exact_v3=False`` (the lenient pipeline) ends a v3 run at a line break, where the original
+    joins ``<a_1><f_0>\\n<a_2><f_0>`` into one number.
+    """
+    notes: list[str] = []
+    if "v3" in versions and exact_v3:
+        # the original always applies its spacing clean-up, tokens or not
+        text, n = _V3_RUN.subn(_v3_decode, text) if "_" in text else (text, 0)
+        text = _COMMA_SPACING.sub(", ", _HYPHEN_SPACING.sub(" - ", text))
+        if n:
+            notes.append(f"decoded {n} TimeAudio v3 time-token run(s)")
+    if "<" not in text:
+        return text, notes
+    if "v3" in versions and not exact_v3 and ("<a_" in text or "<f_" in text):
+        new, n = _V3_RUN_LINE.subn(_v3_decode, text)
+        if n:
+            new = _HYPHEN_SPACING.sub(" - ", new)
+            new = _COMMA_SPACING.sub(", ", new)
+            notes.append(f"decoded {n} TimeAudio v3 time-token run(s)")
+            text = new
+    if "v2" in versions and "<TIME_" in text:
+        new = _v2_clean(text)
+        if new != text:
+            notes.append("decoded TimeAudio v2 time tokens")
+            text = new
+    if "v1" in versions and "<" in text:
+        runs = list(_V1_RUN_RE.finditer(text))
+        if runs:
+            parts: list[str] = []
+            last = 0
+            i = 0
+            while i < len(runs):
+                m = runs[i]
+                parts.append(text[last:m.start()])
+                nxt = runs[i + 1] if i + 1 < len(runs) else None
+                if (pair_v1 and nxt is not None
+                        and _V1_JOIN.fullmatch(text, m.end(), nxt.start())):
+                    parts.append(f"{_v1_sum(m.group(0))} - {_v1_sum(nxt.group(0))}")
+                    last = nxt.end()
+                    i += 2
+                    continue
+                parts.append(_v1_sum(m.group(0)))
+                last = m.end()
+                i += 1
+            parts.append(text[last:])
+            text = "".join(parts)
+            notes.append(f"decoded {len(runs)} TimeAudio v1 time-token run(s)")
+    return text, notes
