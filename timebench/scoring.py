@@ -138,8 +138,9 @@ def parse_prediction(task: Task, ref: Reference, pred: Prediction | None, *,
             absent = False
         return ParsedAnswer(events=events, absent=absent, affirmed=bool(pred.present),
                             value=pred.answer, notes=notes, parser="structured")
-    if pred.text is None and pred.answer is not None:
-        return ParsedAnswer(value=pred.answer, parser="structured")
+    if pred.answer is not None:  # a structured QA answer is canonical, as events are
+        notes = ("structured answer used; text ignored",) if pred.text is not None else ()
+        return ParsedAnswer(value=pred.answer, parser="structured", notes=notes)
     if pred.text is None and pred.present is not None:
         return ParsedAnswer(absent=not pred.present, affirmed=bool(pred.present),
                             parser="structured")
