@@ -36,7 +36,11 @@ def _cell(res: Mapping[str, Any] | None, metric: str, *, ci: bool = True) -> str
 
 
 def overview_rows(results: Mapping[str, Any]) -> list[tuple[str, list[Any], float, int]]:
-    """``(model, [primary value per task], mean, n_tasks)`` sorted best first."""
+    """``(model, [primary value per task], mean, n_tasks)`` sorted best first.
+
+    Models that ran more tasks come first (a mean over fewer tasks is not comparable), then by
+    the mean of their primary metrics.
+    """
     tasks = list(results.get("tasks", {}))
     rows = []
     for model, per_task in results.get("results", {}).items():
@@ -50,7 +54,7 @@ def overview_rows(results: Mapping[str, Any]) -> list[tuple[str, list[Any], floa
                   and isinstance(v, (int, float)) and math.isfinite(v)]
         mean = sum(finite) / len(finite) if finite else float("nan")
         rows.append((model, values, mean, len(finite)))
-    rows.sort(key=lambda r: (-(r[2] if math.isfinite(r[2]) else -1.0), r[0]))
+    rows.sort(key=lambda r: (-r[3], -(r[2] if math.isfinite(r[2]) else -1.0), r[0]))
     return rows
 
 
@@ -60,7 +64,7 @@ def leaderboard_table(results: Mapping[str, Any], *, title: str = "timebench lea
 
     tasks = list(results.get("tasks", {}))
     table = Table(title=title, caption="primary metric per task [95% bootstrap CI]; "
-                  "mean over the tasks a model ran")
+                  "mean over the tasks a model ran (models that ran more tasks first)")
     table.add_column("model", style="bold")
     for task in tasks:
         table.add_column(f"{task}\n{_primary(results, task)}", justify="right")

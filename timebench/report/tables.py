@@ -40,9 +40,14 @@ def score_table(title: str, metrics: Mapping[str, Any], *, intervals: Mapping[st
 
 
 def print_table(table, *, stderr: bool = False) -> None:
+    """Print to the terminal; in logs (not a terminal) use a wide fixed width, not 80 columns."""
+    import sys
+
     from rich.console import Console
 
-    Console(stderr=stderr, soft_wrap=False).print(table)
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else 160
+    Console(stderr=stderr, soft_wrap=False, width=width).print(table)
 
 
 def rows_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *,
