@@ -116,31 +116,10 @@ def apply_salmonn_checkpoint(model, state, *, source: str = "checkpoint"):
     Frozen-encoder keys the release happens to store (BEATs' shared ``relative_attention_bias``) are
     loaded when present and not required.  Returns the :class:`~model_adapters.timeaudio.loading.CoverageReport`.
     """
-    from .timeaudio.loading import (
-        IGNORED_KEY_PATTERNS,
-        CheckpointMismatchError,
-        CoverageReport,
-    )
+    from .timeaudio.loading import apply_checkpoint
 
-    model_state = model.state_dict()
-    report = CoverageReport(expected=salmonn_required_keys(list(model_state)))
-    usable = {}
-    for key, value in state.items():
-        if key in model_state:
-            if tuple(value.shape) != tuple(model_state[key].shape):
-                report.mismatched.append((key, tuple(value.shape), tuple(model_state[key].shape)))
-            else:
-                usable[key] = value
-                report.loaded.append(key)
-        elif any(p.search(key) for p in IGNORED_KEY_PATTERNS):
-            report.ignored.append(key)
-        else:
-            report.unexpected.append(key)
-    report.missing = [k for k in report.expected if k not in state]
-    if not report.ok:
-        raise CheckpointMismatchError(f"{source} does not fit the SALMONN model: {report.summary()}", report)
-    model.load_state_dict(usable, strict=False)
-    return report
+    return apply_checkpoint(model, state, source=source, model_name="SALMONN",
+                            expected=salmonn_required_keys(list(model.state_dict())))
 
 
 class SalmonnAdapter(HFAudioLMAdapter):

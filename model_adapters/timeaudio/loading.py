@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -214,14 +214,19 @@ class CoverageReport:
         return "; ".join(lines)
 
 
-def apply_checkpoint(model, state: Mapping, *, strict: bool = True, source: str = "checkpoint") -> CoverageReport:
+def apply_checkpoint(model, state: Mapping, *, strict: bool = True, source: str = "checkpoint",
+                     expected: Sequence[str] | None = None,
+                     model_name: str = "TimeAudio") -> CoverageReport:
     """Load ``state`` into ``model`` by key and report coverage.
 
-    With ``strict`` (default) a missing expected key, an unknown key or a shape mismatch raises
-    :class:`CheckpointMismatchError` before anything is loaded.
+    ``expected`` lists the keys the checkpoint must hold (default: TimeAudio's stage-2 layout,
+    :func:`expected_checkpoint_keys`).  With ``strict`` (default) a missing expected key, an
+    unknown key or a shape mismatch raises :class:`CheckpointMismatchError` before anything is
+    loaded.
     """
     model_state = model.state_dict()
-    report = CoverageReport(expected=expected_checkpoint_keys(model_state))
+    report = CoverageReport(expected=list(expected) if expected is not None
+                            else expected_checkpoint_keys(model_state))
     usable = {}
     for key, value in state.items():
         if key in model_state:
@@ -236,7 +241,8 @@ def apply_checkpoint(model, state: Mapping, *, strict: bool = True, source: str 
             report.unexpected.append(key)
     report.missing = [k for k in report.expected if k not in state]
     if strict and not report.ok:
-        raise CheckpointMismatchError(f"{source} does not fit the TimeAudio model: {report.summary()}", report)
+        raise CheckpointMismatchError(f"{source} does not fit the {model_name} model: {report.summary()}",
+                                      report)
     result = model.load_state_dict(usable, strict=False)
     if result.unexpected_keys:  # cannot happen: usable keys come from the model's own state dict
         raise CheckpointMismatchError(f"{source}: load_state_dict rejected {result.unexpected_keys[:5]}", report)
