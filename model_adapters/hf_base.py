@@ -441,10 +441,6 @@ class HFAudioLMAdapter(ModelAdapter):
 
     def close(self) -> None:
         self.model = None
-        try:
-            import torch
+        from ._torch_utils import release_accelerator_memory
 
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
-        except ImportError:  # pragma: no cover
-            pass
+        release_accelerator_memory()

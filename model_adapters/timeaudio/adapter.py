@@ -254,10 +254,6 @@ class TimeAudioAdapter(ModelAdapter):
 
     def close(self) -> None:
         self._model = None
-        try:
-            import torch
+        from .._torch_utils import release_accelerator_memory
 
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
-        except ImportError:  # pragma: no cover
-            pass
+        release_accelerator_memory()
