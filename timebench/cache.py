@@ -16,6 +16,10 @@ One line per finished sample::
   sample is recomputed; a newline is written before the next append so later lines stay whole.
 * A line whose generation carries an ``error`` is kept for the record but the sample is retried
   on resume; a later successful line for the same key wins.
+* A line that is valid JSON but not a valid record (wrong types in the generation: ``text`` not
+  a string, events that are not finite ``onset <= offset`` numbers, malformed frame scores...)
+  is treated like a torn line: skipped with a :class:`CorruptCacheLine` warning, the sample is
+  recomputed (:func:`check_generation` lists the rules).
 * Each rank of a sharded run writes its own part file, so ranks never interleave writes; loading
   reads every part, so a run can resume with a different number of ranks.
 """
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import warnings
 from pathlib import Path
@@ -31,13 +36,57 @@ from typing import Any, Iterable, Mapping
 
 from .io import dumps_json
 
-__all__ = ["CACHE_VERSION", "sample_key", "ResultCache", "CorruptCacheLine"]
+__all__ = ["CACHE_VERSION", "sample_key", "ResultCache", "CorruptCacheLine", "check_generation"]
 
 CACHE_VERSION = 1
 
 
 class CorruptCacheLine(UserWarning):
     """A cache line that could not be read (skipped; the sample is recomputed)."""
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _numbers(x: Any) -> bool:
+    return isinstance(x, list) and all(_number(v) or isinstance(v, list) and all(map(_number, v))
+                                       for v in x)
+
+
+def check_generation(gen: Any) -> str | None:
+    """Why a cached generation record is unusable (``None`` when it is fine).
+
+    The record is what :func:`timebench.runner.generation_to_record` writes: ``text`` a string,
+    ``events`` a list of ``{onset, offset[, label][, score]}`` with finite times, ``onset <=
+    offset``, a string label and a finite score; ``present`` a boolean; ``error`` a string;
+    ``frame_scores`` ``{times, scores, labels}`` (numbers, numbers or rows of numbers, strings);
+    ``meta`` an object.  Every field is optional.
+    """
+    if not isinstance(gen, dict):
+        return "generation is not an object"
+    for key, types in (("text", str), ("present", bool), ("error", str), ("meta", dict)):
+        if gen.get(key) is not None and not isinstance(gen[key], types):
+            return f"'{key}' has the wrong type"
+    events = gen.get("events")
+    if events is not None:
+        if not isinstance(events, list):
+            return "'events' is not a list"
+        for e in events:
+            if not isinstance(e, dict) or not _number(e.get("onset")) \
+                    or not _number(e.get("offset")) or e["onset"] > e["offset"]:
+                return "an event is not {onset <= offset} with finite times"
+            if e.get("label") is not None and not isinstance(e["label"], str):
+                return "an event label is not a string"
+            if e.get("score") is not None and not _number(e["score"]):
+                return "an event score is not a finite number"
+    fs = gen.get("frame_scores")
+    if fs is not None:
+        if not isinstance(fs, dict) or not _numbers(fs.get("times")) \
+                or not _numbers(fs.get("scores")) or not isinstance(fs.get("labels"), list) \
+                or not all(isinstance(x, str) for x in fs["labels"]):
+            return "'frame_scores' is not {times, scores, labels}"
+    return None
 
 
 def sample_key(*, sample_id: str, prompt: str, audio: str | None, duration: float | None,
@@ -75,9 +124,13 @@ class ResultCache:
                                 or not isinstance(rec.get("key"), str) \
                                 or not isinstance(rec.get("generation"), dict):
                             raise ValueError("not a cache record")
-                    except (ValueError, UnicodeDecodeError):
+                        problem = check_generation(rec["generation"])
+                        if problem is not None:
+                            raise ValueError(problem)
+                    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
                         self.corrupt_lines += 1
-                        warnings.warn(f"{part}:{number}: unreadable cache line skipped; "
+                        why = str(exc)[:80] if isinstance(exc, ValueError) else type(exc).__name__
+                        warnings.warn(f"{part}:{number}: unreadable cache line skipped ({why}); "
                                       "the sample will be recomputed", CorruptCacheLine,
                                       stacklevel=2)
                         continue
@@ -93,13 +146,16 @@ class ResultCache:
         lines = [dumps_json({"v": CACHE_VERSION, **rec}, indent=None) + "\n" for rec in records]
         if not lines:
             return
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "ab+") as fh:
-            fh.seek(0, os.SEEK_END)
-            if fh.tell() > 0:
-                fh.seek(-1, os.SEEK_END)
-                if fh.read(1) != b"\n":
-                    fh.write(b"\n")  # a torn line from a killed run stays isolated
-            fh.write("".join(lines).encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "ab+") as fh:
+                fh.seek(0, os.SEEK_END)
+                if fh.tell() > 0:
+                    fh.seek(-1, os.SEEK_END)
+                    if fh.read(1) != b"\n":
+                        fh.write(b"\n")  # a torn line from a killed run stays isolated
+                fh.write("".join(lines).encode("utf-8"))
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:  # disk full...: name the cache file (fsync errors name none)
+            raise OSError(exc.errno, exc.strerror or str(exc), str(self.path)) from exc

@@ -4,11 +4,16 @@ Each subcommand lives in ``timebench/commands/<name>.py`` with ``add_arguments(p
 ``main(args) -> int``.  Errors that come from bad input (:class:`~timebench.errors.TimebenchError`)
 print one line naming the file, line and field and exit with code 2; no traceback.
 ``python run_eval.py`` with no arguments runs the default leaderboard suite.
+An :class:`OSError` that reaches the top (a full disk or a read-only folder while writing
+results) is reported the same way, naming the path, with exit code 2; result files are written
+atomically, so the old file is left intact.  Messages are printed on one line: control
+characters in them (from ids or paths in user files) are escaped and the line is never wrapped.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
 from typing import Sequence
@@ -56,14 +61,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # pragma: no cover - e.g. `timebench tasks | head`
         return 0
+    except OSError as exc:  # disk full, permission denied... while writing outputs
+        _error(_os_error_message(exc, args.command))
+        return 2
+
+
+def _os_error_message(exc: OSError, command: str) -> str:
+    """``"<path>: <reason> (ENOSPC)"`` for an OSError, with a resume hint for ``run``."""
+    paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    code = errno.errorcode.get(exc.errno) if exc.errno is not None else None
+    msg = f"{' -> '.join(paths)}: {reason}" if paths else f"file system error: {reason}"
+    if code:
+        msg += f" ({code})"
+    if command == "run":
+        msg += "; finished samples are cached and a rerun resumes from there"
+    return msg
+
+
+def _one_line(message: str) -> str:
+    """Escape control characters (newlines, ANSI escapes) so an error stays one line."""
+    if message.isprintable():
+        return message
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in message)
 
 
 def _error(message: str) -> None:
+    message = _one_line(message)
     try:
         from rich.console import Console
         from rich.markup import escape
 
-        Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}")
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     except Exception:  # pragma: no cover
         print(f"error: {message}", file=sys.stderr)
 

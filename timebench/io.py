@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -27,12 +28,14 @@ __all__ = [
     "iter_records", "read_records", "parse_number", "parse_events",
     "reference_from_dict", "prediction_from_dict", "read_references", "read_predictions",
     "read_dcase_tsv", "write_dcase_tsv", "atomic_write_text", "atomic_write_json",
-    "write_jsonl", "dumps_json", "read_text_file",
+    "write_jsonl", "dumps_json", "read_text_file", "read_yaml_file", "MAX_YAML_NODES",
+    "split_lines",
 ]
 
 MAX_FILE_BYTES = 2 * 1024**3       # 2 GiB: larger inputs are refused, not half-read
 MAX_LINE_BYTES = 16 * 1024**2      # 16 MiB for one JSONL record
 MAX_DEPTH = 64                     # JSON nesting depth
+MAX_YAML_NODES = 100_000           # values in one YAML file (task card, suite), aliases expanded
 
 TEXT_ALIASES = ("text", "model_prediction", "prediction", "response")
 
@@ -74,26 +77,92 @@ def _loads(text: str, *, path: str, line: int | None) -> Any:
 
 
 def read_text_file(path: Path) -> str:
+    """The UTF-8 text of a user file (a BOM is dropped), refusing what cannot be one.
+
+    Refused with an :class:`InputError` naming the file: a missing or unreadable path, a
+    directory, a device such as ``/dev/zero`` (only regular files and pipes are read, so
+    ``/dev/stdin`` works), more than :data:`MAX_FILE_BYTES` bytes (also for a pipe, which is
+    read no further than that), and bytes that are not UTF-8 (with the line).
+    """
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except FileNotFoundError:
         raise InputError("file not found", path=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", path=str(path)) from None
-    if path.is_dir():
+    if stat.S_ISDIR(st.st_mode):
         raise InputError("is a directory, expected a file", path=str(path))
-    if size > MAX_FILE_BYTES:
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+        raise InputError("not a regular file (a device or socket)", path=str(path))
+    if st.st_size > MAX_FILE_BYTES:
         raise InputError(f"file is larger than {MAX_FILE_BYTES} bytes", path=str(path))
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", path=str(path)) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError(f"file is larger than {MAX_FILE_BYTES} bytes", path=str(path))
     try:
         text = raw.decode("utf-8-sig")  # tolerate a UTF-8 BOM
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(f"not valid UTF-8 (byte {exc.start})", path=str(path), line=line) from None
     return text
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines split on ``\n`` only (a trailing ``\r`` is dropped), for JSON Lines and TSV.
+
+    :meth:`str.splitlines` also splits on U+2028, U+2029, U+0085 and a few control characters,
+    which JSON allows raw inside strings (and which model outputs contain): a valid record
+    would be cut in two, and line numbers would not match what an editor shows.
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [x[:-1] if x.endswith("\r") else x for x in lines]
+
+
+def read_yaml_file(path: str | os.PathLike, *, missing: str = "file not found") -> Any:
+    """Read a YAML file with ``yaml.safe_load`` only (task cards, suites), as untrusted input.
+
+    Tags that construct Python objects (``!!python/object/apply:os.system``) are refused by the
+    safe loader; the file goes through :func:`read_text_file` (size limit, UTF-8, BOM); nesting
+    deeper than the parser's recursion limit and documents whose aliases expand to more than
+    :data:`MAX_YAML_NODES` values ("billion laughs") are refused.  Every failure is an
+    :class:`InputError` naming the file (and the line for syntax errors); ``missing`` is the
+    message for a file that does not exist.
+    """
+    import yaml
+
+    p = Path(path)
+    spath = str(p)
+    if not p.exists():
+        raise InputError(missing, path=spath)
+    text = read_text_file(p)
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", path=spath,
+                         line=(mark.line + 1) if mark else None) from None
+    except RecursionError:
+        raise InputError("YAML nested too deeply", path=spath) from None
+    count = 0
+    stack = [raw]
+    while stack:
+        cur = stack.pop()
+        count += 1
+        if count > MAX_YAML_NODES:
+            raise InputError(f"YAML document has more than {MAX_YAML_NODES} values (after "
+                             "expanding aliases)", path=spath)
+        if isinstance(cur, dict):
+            stack.extend(cur.keys())
+            stack.extend(cur.values())
+        elif isinstance(cur, (list, tuple, set)):
+            stack.extend(cur)
+    return raw
 
 
 def _iter_json_list(text: str, path: str) -> Iterator[tuple[int, Any]]:
@@ -154,7 +223,7 @@ def iter_records(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
         items: Iterable[tuple[int, Any]] = _iter_json_list(text, spath)
     else:
         def _lines():
-            for number, line in enumerate(text.splitlines(), start=1):
+            for number, line in enumerate(split_lines(text), start=1):
                 if not line.strip():
                     continue
                 if len(line) > MAX_LINE_BYTES:
@@ -362,7 +431,7 @@ def read_dcase_tsv(path: str | os.PathLike) -> dict[str, list[Event]]:
     spath = str(p)
     out: dict[str, list[Event]] = {}
     columns = ["filename", "onset", "offset", "event_label"]
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(split_lines(text), start=1):
         if not raw.strip():
             continue
         cells = raw.split("\t")
@@ -410,6 +479,8 @@ def read_dcase_tsv(path: str | os.PathLike) -> dict[str, list[Event]]:
                 score = float(record["score"])
             except ValueError:
                 raise InputError("not a number", path=spath, line=number, field="score") from None
+            if not math.isfinite(score):
+                raise InputError("NaN or infinite value", path=spath, line=number, field="score")
         events.append(Event(values[0], values[1], label, score))
     return out
 
@@ -458,10 +529,25 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to ``path`` atomically: a reader sees the old file or the new one.
 
     The file gets the usual permissions (0666 minus the umask), not mkstemp's private 0600.
+    A symbolic link is followed (the file it points to is replaced, the link stays), and a
+    target that exists but is not a regular file (``/dev/stdout``, a pipe) is written to
+    directly: renaming over it would replace the device node.  When writing fails (a full disk,
+    a read-only folder) the temporary file is removed, the old file is left as it was, and the
+    :class:`OSError` is re-raised with ``filename`` set to ``path`` (``fsync`` and ``write``
+    errors carry no file name of their own).
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        if target.exists() and not target.is_file() and not target.is_dir():
+            with open(target, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            return
+        if target.is_symlink():
+            target = Path(os.path.realpath(target))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
     try:
         os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -469,11 +555,13 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
         raise
     try:
         dir_fd = os.open(target.parent, os.O_RDONLY)

@@ -73,18 +73,11 @@ def available_suites() -> dict[str, Path]:
 
 
 def load_suite(path: str | os.PathLike) -> Suite:
-    import yaml
+    from .io import read_yaml_file
 
     p = Path(path)
     spath = str(p)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("suite file not found", path=spath) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"invalid YAML: {getattr(exc, 'problem', exc)}", path=spath,
-                         line=(mark.line + 1) if mark else None) from None
+    raw = read_yaml_file(p, missing="suite file not found")
     if not isinstance(raw, dict):
         raise InputError("a suite must be a mapping", path=spath)
     unknown = set(raw) - _KEYS
@@ -119,10 +112,17 @@ def load_suite(path: str | os.PathLike) -> Suite:
             raise InputError("expected an integer", path=spath, field=key)
         return value
 
+    confidence = raw.get("confidence", 0.95)
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) \
+            or not 0 < confidence < 1:
+        raise InputError("expected a number between 0 and 1", path=spath, field="confidence")
+    out = raw.get("out")
+    if out is not None and not isinstance(out, str):
+        raise InputError("expected a folder path", path=spath, field="out")
     return Suite(name=str(raw.get("name") or p.stem), description=str(raw.get("description", "")),
                  tasks=tuple(tasks), models=tuple(models), seed=opt_int("seed") or 0,
                  bootstrap=1000 if opt_int("bootstrap") is None else opt_int("bootstrap"),
-                 confidence=float(raw.get("confidence", 0.95)), out=raw.get("out"),
+                 confidence=float(confidence), out=out,
                  batch_size=opt_int("batch_size"), limit=opt_int("limit"), path=spath)
 
 

@@ -140,18 +140,11 @@ def _canonical_hash(obj: Any) -> str:
 
 def load_card(path: str | os.PathLike) -> Task:
     """Read and validate one task card (safe YAML only)."""
-    import yaml
+    from .io import read_yaml_file
 
     p = Path(path)
     spath = str(p)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("task card not found", path=spath) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"invalid YAML: {getattr(exc, 'problem', exc)}", path=spath,
-                         line=(mark.line + 1) if mark else None) from None
+    raw = read_yaml_file(p, missing="task card not found")
     if not isinstance(raw, dict):
         raise InputError("a task card must be a mapping", path=spath)
     unknown = set(raw) - _CARD_KEYS

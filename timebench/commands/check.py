@@ -26,10 +26,36 @@ def _load(path: str):
         data = json.loads(read_text_file(Path(path)))
     except json.JSONDecodeError as exc:
         raise InputError(f"malformed JSON: {exc.msg}", path=path, line=exc.lineno) from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply", path=path) from None
     if not isinstance(data, dict) or "results" not in data:
         raise InputError("not a timebench results file (no 'results' key)", path=path,
                          field="results")
+    _check_shape(data, path)
     return data
+
+
+def _check_shape(data: dict, path: str) -> None:
+    """The parts of the results schema that ``check`` and ``leaderboard`` read."""
+    from ..errors import InputError
+
+    def mapping(value, field):
+        if not isinstance(value, dict):
+            raise InputError("expected an object", path=path, field=field)
+        return value
+
+    for task, info in mapping(data.get("tasks", {}), "tasks").items():
+        mapping(info, f"tasks.{task}")
+    for model, per_task in mapping(data["results"], "results").items():
+        for task, res in mapping(per_task, f"results.{model}").items():
+            where = f"results.{model}.{task}"
+            mapping(res, where)
+            mapping(res.get("metrics", {}), where + ".metrics")
+            for metric, ci in mapping(res.get("ci", {}), where + ".ci").items():
+                if not (isinstance(ci, list) and len(ci) == 2 and all(
+                        isinstance(x, (int, float)) and not isinstance(x, bool) for x in ci)):
+                    raise InputError("expected [low, high]", path=path,
+                                     field=f"{where}.ci.{metric}")
 
 
 def main(args: argparse.Namespace) -> int:

@@ -66,4 +66,19 @@ def main(args: argparse.Namespace) -> int:
     if rank == 0 and not args.quiet:
         print_table(leaderboard_table(results, title=f"timebench · {name or 'run'} · {out}"))
         print(f"results: {out / 'results.json'}")
+    if rank == 0:
+        for line in generation_error_lines(results):
+            print(f"warning: {line}", file=sys.stderr)
     return 0
+
+
+def generation_error_lines(results) -> list[str]:
+    """One line per (model, task) where the adapter raised on some samples."""
+    lines = []
+    for model, per_task in results.get("results", {}).items():
+        for task, res in per_task.items():
+            n_err = res.get("n_generation_errors") or 0
+            if n_err:
+                lines.append(f"{model} · {task}: {n_err} of {res.get('n')} sample(s) failed in "
+                             "the adapter (scored as failures; a rerun retries them)")
+    return lines

@@ -39,6 +39,10 @@ __all__ = [
 #: Seconds an event may run past the clip end before it is an error (it is clipped otherwise).
 DEFAULT_DURATION_TOLERANCE = 0.5
 
+# Linux NAME_MAX / PATH_MAX: longer audio paths are rejected before any file-system call
+_MAX_NAME_BYTES = 255
+_MAX_PATH_BYTES = 1024
+
 
 @dataclass(frozen=True)
 class LoadedDataset:
@@ -95,7 +99,8 @@ def normalize_audio_path(raw: Any, *, root: Path | None, strip_prefix: str | Non
 
     Steps: optional ``strip_prefix`` removal, optional reduction to the base name, then the
     root check described in the module docstring.  Raises :class:`InputError` on an empty path,
-    a NUL byte, a ``..`` escape or an absolute path outside ``root``.
+    a NUL byte, a name longer than 255 bytes (or 1024 in all), a ``..`` escape or an absolute
+    path outside ``root``.
     """
     if not isinstance(raw, str):
         raise InputError(f"expected a string path, got {type(raw).__name__}", path=path,
@@ -105,6 +110,12 @@ def normalize_audio_path(raw: Any, *, root: Path | None, strip_prefix: str | Non
         raise InputError("empty audio path", path=path, line=line, field=field)
     if "\x00" in text:
         raise InputError("audio path contains a NUL byte", path=path, line=line, field=field)
+    if len(text.encode("utf-8", "surrogatepass")) > _MAX_PATH_BYTES or any(
+            len(part.encode("utf-8", "surrogatepass")) > _MAX_NAME_BYTES
+            for part in text.replace("\\", "/").split("/")):
+        # the file system would refuse it (ENAMETOOLONG) when the loader probes the file
+        raise InputError(f"audio path too long (a name over {_MAX_NAME_BYTES} bytes or "
+                         f"{_MAX_PATH_BYTES} bytes in all)", path=path, line=line, field=field)
     text = text.replace("\\", "/")
     if strip_prefix:
         prefix = strip_prefix.replace("\\", "/")

@@ -38,7 +38,7 @@ def _as_float(value: Any) -> float | None:
         return None
     try:
         out = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON integer like 10**400
         return None
     return out if math.isfinite(out) else None
 
