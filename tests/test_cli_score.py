@@ -154,3 +154,28 @@ def test_scoring_does_not_import_torch(tag_files, tmp_path):
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "LOADED []" in res.stdout
+
+
+@pytest.mark.parametrize("arg, field", [
+    ("grounding.thresholds=x", "grounding.thresholds"),
+    ("grounding.thresholds=[0.5, 1.5]", "grounding.thresholds"),
+    ("grounding.mode=best", "grounding.mode"),
+    ("grounding.tolerance=-1", "grounding.tolerance"),
+])
+def test_bad_metric_arguments_exit_2(tag_files, capsys, arg, field):
+    refs, preds = tag_files
+    rc = main(["score", "--task", "tag", "--references", str(refs), "--predictions", str(preds),
+               "--metric-arg", arg])
+    assert rc == 2
+    assert f"field '{field}'" in capsys.readouterr().err
+
+
+def test_bad_detection_arguments_exit_2(tmp_path, capsys):
+    (tmp_path / "r.tsv").write_text("a.wav\t0\t1\tdog\n")
+    for arg in ("event_f1.t_collar=abc", "event_f1.t_collar=-1",
+                "event_f1.percentage_of_length=2", "segment_f1.time_resolution=0",
+                "event_f1.empty_system_output=maybe", "event_f1.evaluate_onset=3"):
+        rc = main(["score", "--task", "sed", "--references", str(tmp_path / "r.tsv"),
+                   "--predictions", str(tmp_path / "r.tsv"), "-q", "--metric-arg", arg])
+        assert rc == 2, arg
+        assert "error:" in capsys.readouterr().err

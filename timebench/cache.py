@@ -105,6 +105,7 @@ class ResultCache:
         self.rank = rank
         self.path = self.dir / f"{self.stem}.part-{rank}.jsonl"
         self.corrupt_lines = 0
+        self._warned: set[tuple[str, int]] = set()  # warn once per bad line, however often loaded
 
     def parts(self) -> list[Path]:
         return sorted(self.dir.glob(f"{self.stem}.part-*.jsonl"))
@@ -130,9 +131,11 @@ class ResultCache:
                     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
                         self.corrupt_lines += 1
                         why = str(exc)[:80] if isinstance(exc, ValueError) else type(exc).__name__
-                        warnings.warn(f"{part}:{number}: unreadable cache line skipped ({why}); "
-                                      "the sample will be recomputed", CorruptCacheLine,
-                                      stacklevel=2)
+                        if (str(part), number) not in self._warned:
+                            self._warned.add((str(part), number))
+                            warnings.warn(f"{part}:{number}: unreadable cache line skipped "
+                                          f"({why}); the sample will be recomputed",
+                                          CorruptCacheLine, stacklevel=2)
                         continue
                     old = out.get(rec["key"])
                     if old is not None and not old["generation"].get("error") \

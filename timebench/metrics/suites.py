@@ -54,12 +54,57 @@ class MetricSuite(ABC):
     #: metric names this suite can produce (for documentation and `timebench tasks`)
     produces: ClassVar[tuple[str, ...]] = ()
 
+    #: parameter -> (low, high) inclusive bounds for numbers (and every number in a list)
+    bounds: ClassVar[Mapping[str, tuple[float, float]]] = {}
+    #: parameter -> allowed string values
+    choices: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+
     def __init__(self, **params: Any) -> None:
         unknown = set(params) - set(self.defaults)
         if unknown:
             raise InputError(f"unknown parameter(s) {sorted(unknown)} for metric suite "
                              f"'{self.name}'; known: {sorted(self.defaults)}", field="metrics")
-        self.params = {**self.defaults, **params}
+        self.params = {**self.defaults}
+        for key, value in params.items():
+            self.params[key] = self._check(key, value)
+
+    def _check(self, key: str, value: Any) -> Any:
+        """Type-check a parameter against its default's type and the suite's bounds."""
+        default = self.defaults[key]
+        where = f"{self.name}.{key}"
+
+        def number(v):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v \
+                    or v in (float("inf"), float("-inf")):
+                raise InputError(f"expected a finite number, got {v!r}", field=where)
+            low, high = self.bounds.get(key, (float("-inf"), float("inf")))
+            if not low <= v <= high:
+                raise InputError(f"{v!r} is outside [{low:g}, {high:g}]", field=where)
+            return v
+
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise InputError(f"expected true or false, got {value!r}", field=where)
+            return value
+        if isinstance(default, (int, float)):
+            return number(value)
+        if isinstance(default, str):
+            if not isinstance(value, str):
+                raise InputError(f"expected a string, got {value!r}", field=where)
+            if key in self.choices and value not in self.choices[key]:
+                raise InputError(f"expected one of {list(self.choices[key])}, got {value!r}",
+                                 field=where)
+            return value
+        if isinstance(default, (tuple, list)):
+            if not isinstance(value, (list, tuple)) or not value:
+                raise InputError(f"expected a non-empty list, got {value!r}", field=where)
+            kind = type(default[0]) if default else None
+            if kind in (int, float):
+                return tuple(number(v) for v in value)
+            if kind is str and not all(isinstance(v, str) for v in value):
+                raise InputError(f"expected a list of strings, got {value!r}", field=where)
+            return tuple(value)
+        return value
 
     def describe(self) -> dict[str, Any]:
         return {"suite": self.name, **self.params}
@@ -95,6 +140,8 @@ class GroundingSuite(MetricSuite):
 
     name = "grounding"
     defaults = {"mode": "set", "thresholds": (0.3, 0.5, 0.7, 0.9), "tolerance": 1e-9}
+    bounds = {"thresholds": (0.0, 1.0), "tolerance": (0.0, 0.01)}
+    choices = {"mode": ("set", "top1")}
     produces = ("mIoU", "R1@0.3", "R1@0.5", "R1@0.7", "R1@0.9")
 
     def compute(self, samples, *, labels=None):
@@ -136,6 +183,7 @@ class PresenceSuite(MetricSuite):
 
     name = "presence"
     defaults = {"threshold": 0.5, "tolerance": 1e-9}
+    bounds = {"threshold": (0.0, 1.0), "tolerance": (0.0, 0.01)}
     produces = ("presence_acc_pos", "presence_acc_neg", "joint_f1")
 
     def compute(self, samples, *, labels=None):
@@ -171,6 +219,7 @@ def _event_maps(samples: Sequence[Sample], *, ignore_labels: bool):
 
 class _DetectionSuite(MetricSuite):
     prefix: ClassVar[str] = ""
+    choices = {"empty_system_output": ("zero_score", "nan")}
 
     def _counts(self, refs, ests, labels):
         raise NotImplementedError
@@ -208,6 +257,7 @@ class EventF1Suite(_DetectionSuite):
     defaults = {"t_collar": 0.2, "percentage_of_length": 0.2, "evaluate_onset": True,
                 "evaluate_offset": True, "empty_system_output": "zero_score",
                 "ignore_labels": False}
+    bounds = {"t_collar": (0.0, float("inf")), "percentage_of_length": (0.0, 1.0)}
     produces = ("event_f1", "event_f1_macro")
 
     def _counts(self, refs, ests, labels):
@@ -228,6 +278,7 @@ class SegmentF1Suite(_DetectionSuite):
     prefix = "segment"
     defaults = {"time_resolution": 1.0, "empty_system_output": "zero_score",
                 "ignore_labels": False}
+    bounds = {"time_resolution": (1e-6, float("inf"))}
     produces = ("segment_f1", "segment_f1_macro")
 
     def _counts(self, refs, ests, labels):
@@ -245,6 +296,7 @@ class QASuite(MetricSuite):
 
     name = "qa"
     defaults = {"abs_tolerance": 0.5, "rel_tolerance": 0.2}
+    bounds = {"abs_tolerance": (0.0, float("inf")), "rel_tolerance": (0.0, float("inf"))}
     produces = ("accuracy", "count_mae", "duration_mae")
 
     def compute(self, samples, *, labels=None):
