@@ -17,9 +17,9 @@ Registered pipelines (``PIPELINES``, a :class:`timebench.registry.Registry`):
 * ``number``, ``choice``, ``yesno``: scalar answers for temporal QA.
 
 The accepted and rejected forms and every note are listed in ``docs/PARSING.md``; the module
-docstrings of :mod:`.times`, :mod:`.intervals`, :mod:`.structured`, :mod:`.captions`,
-:mod:`.absence`, :mod:`.relative`, :mod:`.echo`, :mod:`.postprocess`, :mod:`.scalar` and
-:mod:`.pipeline` give the exact rules.  Pure standard library (``re``, ``json``).
+docstrings of :mod:`.times`, :mod:`.intervals`, :mod:`.structured`, :mod:`.tables`,
+:mod:`.captions`, :mod:`.absence`, :mod:`.relative`, :mod:`.echo`, :mod:`.postprocess`,
+:mod:`.scalar` and :mod:`.pipeline` give the exact rules.  Pure standard library (``re``, ``json``).
 """
 
 from __future__ import annotations

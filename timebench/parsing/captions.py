@@ -46,13 +46,13 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from .intervals import Candidate
+from .intervals import Candidate, short
 
 __all__ = ["attach_captions", "clean_caption", "map_label", "fold_words", "vocab_words"]
 
-_HARD_SEP = re.compile(r"[.!?]+(?=\s|$)|[;|\n]+")
+_HARD_SEP = re.compile(r"[.!?]+(?=\s|$)|[;|\n\u3002]+")
 _LETTER = re.compile(r"[^\W\d_]")
-_EDGE_PUNCT = " \t\n,;:.!?-–—~*#>•·\"'`()[]{}/\\"
+_EDGE_PUNCT = " \t\n,;:.!?-–—~*#>•·\"'`()[]{}/\\\u3001\u3002"
 _LIST_MARKER = re.compile(r"^(?:\d{1,2}[.)]|[a-z][.)]|[-*•·#>]+)\s", re.IGNORECASE)
 _FIELD_NAME = re.compile(
     r"^(?:event|events|sound|sounds|caption|label|description|class|summary|speech|segment|"
@@ -199,7 +199,7 @@ def map_label(caption: str | None, labels: tuple[str, ...]) -> tuple[str | None,
     vocab = _folded_vocab(labels)
     for lab, fw in vocab:
         if fw and fw == words:
-            return lab, f"label '{caption}' -> '{lab}' (variant)"
+            return lab, f"label '{short(caption)}' -> '{lab}' (variant)"
     best: tuple[int, int, int, str] | None = None
     for order, (lab, fw) in enumerate(vocab):
         k = len(fw)
@@ -212,5 +212,5 @@ def map_label(caption: str | None, labels: tuple[str, ...]) -> tuple[str | None,
                     best = key
                 break
     if best is not None:
-        return best[3], f"label '{caption}' -> '{best[3]}' (contained)"
-    return caption, f"label '{caption}' matched no vocabulary label (kept)"
+        return best[3], f"label '{short(caption)}' -> '{best[3]}' (contained)"
+    return caption, f"label '{short(caption)}' matched no vocabulary label (kept)"

@@ -17,6 +17,9 @@ from .intervals import Candidate
 __all__ = ["ParseContext"]
 
 MAX_NOTES = 64
+#: Longest note kept whole; steps cut quoted fragments to 60 characters themselves, this is the
+#: safety net that keeps a results file small whatever a step quotes.
+MAX_NOTE_CHARS = 400
 
 
 @dataclass(slots=True)
@@ -49,7 +52,10 @@ class ParseContext:
     done: bool = False
 
     def note(self, message: str) -> None:
-        """Record one note (capped at :data:`MAX_NOTES`; the cap itself is noted once)."""
+        """Record one note (capped at :data:`MAX_NOTES`; the cap itself is noted once; a note
+        longer than :data:`MAX_NOTE_CHARS` is cut, with an ellipsis)."""
+        if len(message) > MAX_NOTE_CHARS:
+            message = message[:MAX_NOTE_CHARS - 1] + "\u2026"
         if len(self.notes) < MAX_NOTES:
             self.notes.append(message)
         elif len(self.notes) == MAX_NOTES:

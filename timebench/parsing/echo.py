@@ -26,7 +26,7 @@ import re
 from functools import lru_cache
 
 from .context import ParseContext
-from .intervals import TokenIntervals
+from .intervals import TokenIntervals, short
 from .normalise import clean_text
 
 __all__ = ["remove_prompt_echo", "prompt_examples", "find_intervals"]
@@ -84,14 +84,14 @@ def remove_prompt_echo(ctx: ParseContext) -> None:
     for phrase, pat in patterns:
         new, n = pat.subn(" ", text)
         if n:
-            ctx.note(f"removed prompt echo '{phrase}'")
+            ctx.note(f"removed prompt echo '{short(phrase)}'")
             text = new
     if examples:
         def drop(m: re.Match) -> str:
             found = find_intervals(m.group(1))
             if found and all(any(abs(a - x) < 1e-9 and abs(b - y) < 1e-9 for x, y in examples)
                              for a, b in found):
-                ctx.note(f"removed prompt echo '{m.group(0).strip()}'")
+                ctx.note(f"removed prompt echo '{short(m.group(0).strip())}'")
                 return " "
             return m.group(0)
 

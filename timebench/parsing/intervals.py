@@ -8,10 +8,11 @@ one interval):
 =============  =====================================================  ============================
 rule           condition                                              example
 =============  =====================================================  ============================
-``start_end``  ``start``/``begin``/``onset`` (+ ``time``, ``:``,      ``starts at 12.3 and ends at
-               ``at``, ``is``...) right before ``a``, and ``gap`` is  15``; ``Start time: 0.8 s /
-               ≤60 non-digit characters ending with ``end``/          End time: 1.1 s``;
-               ``stop``/``finish``/``offset`` (+ ``time``, ``:``...)  ``"onset": 1, "offset": 2``
+``start_end``  ``start``/``begin``/``onset`` (+ ``time``, one          ``starts at 12.3 and ends at
+               ``-ing`` word or ``to`` + word, ``:``, ``at``,         15``; ``Start time: 0.8 s /
+               ``is``...) right before ``a``, and ``gap`` is ≤60      End time: 1.1 s``; ``starts
+               non-digit characters ending with ``end``/``stop``/     barking at 1.2s and stops
+               ``finish``/``offset`` (+ the same)                     at 2.4s``
 ``from_to``    ``from`` right before ``a``; ``gap`` is ``-``, ``to``,  ``from 12.3 to 15.0 seconds``
                ``until``, ``till``, ``through``, ``~`` or ``->``
 ``between``    ``between`` right before ``a``; ``gap`` is ``and``,    ``between 3 and 5 s``
@@ -32,18 +33,26 @@ Units: a plain number borrows the unit of its partner (``from 1 to 2 minutes`` -
 of the clip, converted later by :mod:`timebench.parsing.relative`); a percentage paired with a
 plain number makes both percentages; paired with a time unit it is rejected (noted).
 
+Numbers are read with their minus sign and comma rules (:func:`~.times.scan_values` with
+``signed=True``): ``from -3.5 to 4.2`` is -3.5..4.2 (clipped to 0 later, noted); an ambiguous
+comma number (``2,5`` in an answer that also writes ``1.5``) is never read, and is noted.
+
 Rejections (each noted):
 
 * **counts**: two plain integers joined by ``from_to``/``between``/``range`` and followed by a
   word that is neither a function word nor a word of the task's label vocabulary (``2-3 dogs
-  bark``, ``between 2 and 3 people``); ``2-3 seconds`` has a unit and is kept, ``12.5-15 dog``
-  has a decimal and is kept; ``12-15 dog barking`` is (knowingly) rejected;
+  bark``, ``between 2 and 3 people``), or directly by a CJK character (``2到3只狗``: Chinese
+  times always carry a unit, ``3到5秒``); ``2-3 seconds`` has a unit and is kept,
+  ``12.5-15 dog`` has a decimal and is kept; ``12-15 dog barking`` is (knowingly) rejected;
 * **version numbers**: a pair right after ``version``/``ver``/``v``/``release``/``python``;
 * **single time points**: a token with a time unit, a clock, or right after ``at`` that is in
   no interval (``at 12.3 s``) is not an interval; with the option ``point_window = w`` it becomes
   ``[t - w, t + w]`` (TimeChat's dense-captioning convention), otherwise it is noted (and an
   answer with nothing else is read as a presence claim without a window, ``affirmed``);
-* stray plain numbers in no interval are listed in one note.
+* stray plain numbers in no interval are listed in one note, ambiguous comma numbers in
+  another (``ambiguous comma number(s) not read: '2,5'``).
+
+Every fragment quoted in a note is cut to :data:`NOTE_FRAGMENT` characters (:func:`short`).
 
 :class:`RegexPairs` wraps one fixed regex with two groups (onset, offset) for pipelines that
 reproduce another harness exactly (SpotSound/RELTWIN, TimeAudio).
@@ -55,20 +64,28 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .times import TimeValue, scan_values, unit_factor
+from .times import CJK, CONNECT, TimeValue, scan_values, unit_factor
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import ParseContext
 
-__all__ = ["Candidate", "TokenIntervals", "RegexPairs", "RULES", "fmt"]
+__all__ = ["Candidate", "TokenIntervals", "RegexPairs", "RULES", "fmt", "short",
+           "NOTE_FRAGMENT"]
 
 RULES = ("start_end", "from_to", "between", "range", "bracket")
 MAX_NOTE_ITEMS = 5
+#: Longest text fragment a note quotes (longer ones are cut, with an ellipsis).
+NOTE_FRAGMENT = 60
 
 
 def fmt(x: float) -> str:
     """Short, stable number formatting for notes (``12.3``, ``15``, ``inf``)."""
     return f"{x:.6g}"
+
+
+def short(text: str, limit: int = NOTE_FRAGMENT) -> str:
+    """``text`` cut to at most ``limit`` characters, the last one an ellipsis when cut."""
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
 @dataclass(slots=True)
@@ -96,8 +113,7 @@ class Candidate:
 
 
 # --------------------------------------------------------------------------- patterns -----
-_CONNECT = r" ?(?:-+>?|=>|~|to|until|till|through|thru) ?"
-_RANGE_GAP = re.compile(_CONNECT, re.IGNORECASE)
+_RANGE_GAP = re.compile(CONNECT, re.IGNORECASE)
 _BETWEEN_GAP = re.compile(r" ?(?:and|&|-|to) ?", re.IGNORECASE)
 _BRACKET_GAP = re.compile(r" ?[,;] ?")
 _FROM_PREFIX = re.compile(r"\bfrom ?$", re.IGNORECASE)
@@ -105,20 +121,25 @@ _BETWEEN_PREFIX = re.compile(r"\bbetween ?$", re.IGNORECASE)
 _OPEN_PREFIX = re.compile(r"[\[(] ?$")
 _CLOSE_SUFFIX = re.compile(r" ?[\])]")
 _FILLER = r"(?:(?:is|was|=|:|at|around|about|approximately|roughly|of|~|-)\s?){0,3}"
+# "starts barking at", "begins to ring at": one -ing word or "to" + a word after the verb
+_VERB_OBJECT = r"(?: (?:to [a-z]+|[a-z]+ing))?"
 _START_PREFIX = re.compile(
     r"\b(?:start(?:s|ed|ing)?|begin(?:s|ning)?|began|onset)"
-    r"(?:[ _-]?(?:time|timestamp|point|second))?[\"']?\s?" + _FILLER + r"[\"']?$",
+    r"(?:[ _-]?(?:time|timestamp|point|second))?" + _VERB_OBJECT
+    + r"[\"']?\s?" + _FILLER + r"[\"']?$",
     re.IGNORECASE,
 )
 _END_GAP = re.compile(
     r"[^\d]{0,60}?\b(?:end(?:s|ed|ing)?|finish(?:es|ed|ing)?|stop(?:s|ped|ping)?|offset)"
-    r"(?:[ _-]?(?:time|timestamp|point|second))?[\"']?\s?" + _FILLER + r"[\"']?",
+    r"(?:[ _-]?(?:time|timestamp|point|second))?" + _VERB_OBJECT
+    + r"[\"']?\s?" + _FILLER + r"[\"']?",
     re.IGNORECASE,
 )
 _VERSION_PREFIX = re.compile(
     r"\b(?:versions?|ver\.?|v|release|python|rev|revision) ?$", re.IGNORECASE)
 _AT_PREFIX = re.compile(r"\b(?:at|around|about|approximately|@) ?$", re.IGNORECASE)
 _NEXT_WORD = re.compile(r" ?([A-Za-z]+)")
+_NEXT_CJK = re.compile(rf" ?([{CJK}])")
 
 # Words that may follow a plain-number interval without making it a count ("2-3 the dog ...").
 FUNCTION_WORDS = frozenset("""
@@ -219,7 +240,7 @@ class TokenIntervals:
         followed by one of them is an interval with a label (``0-3 Speech``), not a count.
         """
         vocab = ctx.vocab
-        tokens = [t for t in scan_values(text)
+        tokens = [t for t in scan_values(text, signed=True, keep_ambiguous=True)
                   if occupied is None or not occupied[t.start]]
         out: list[Candidate] = []
         used = [False] * len(tokens)
@@ -246,7 +267,7 @@ class TokenIntervals:
                 continue
             if (count_filter and rule in ("from_to", "between", "range")
                     and a.bare and b.bare and a.is_int and b.is_int):
-                w = _NEXT_WORD.match(text, b.end)
+                w = _NEXT_WORD.match(text, b.end) or _NEXT_CJK.match(text, b.end)
                 word = w.group(1).lower() if w is not None else ""
                 if word and word not in FUNCTION_WORDS and word not in vocab:
                     counts.append(text[a.start:w.end()].strip())
@@ -279,8 +300,12 @@ class TokenIntervals:
         window = ctx.opts.get("point_window")
         points: list[TimeValue] = []
         stray: list[TimeValue] = []
+        ambiguous: list[TimeValue] = []
         for tok, u in zip(tokens, used, strict=False):
             if u:
+                continue
+            if tok.kind == "amb":
+                ambiguous.append(tok)
                 continue
             timelike = tok.kind in ("clock", "comp") or (tok.kind == "num" and tok.unit)
             if timelike or (tok.kind == "num" and _prefix(_AT_PREFIX, text, tok.start, 16)):
@@ -302,10 +327,14 @@ class TokenIntervals:
                                       [fmt(t.value) for t in points]))
         if stray:
             ctx.note(_listing("ignored stray number(s)", [t.text for t in stray]))
+        if ambiguous:
+            ctx.note(_listing("ambiguous comma number(s) not read",
+                              [t.text for t in ambiguous], quote=True))
 
 
-def _listing(label: str, items: list[str]) -> str:
-    shown = ", ".join(f"'{s}'" if not _is_number(s) else s for s in items[:MAX_NOTE_ITEMS])
+def _listing(label: str, items: list[str], *, quote: bool = False) -> str:
+    shown = ", ".join(f"'{short(s)}'" if quote or not _is_number(s) else short(s)
+                      for s in items[:MAX_NOTE_ITEMS])
     more = f" (+{len(items) - MAX_NOTE_ITEMS} more)" if len(items) > MAX_NOTE_ITEMS else ""
     return f"{label}: {shown}{more}"
 

@@ -3,11 +3,19 @@
 * :func:`clean_text`: model-output wrappers and Unicode.  Keeps the inside of an
   ``<answer>…</answer>`` block when there is one, removes ``<think>…</think>`` reasoning blocks
   and end-of-sequence markers (``</s>``, ``<|im_end|>``, ``<|endoftext|>``, ``<pad>``, ...),
-  applies NFKC (full-width digits and punctuation become ASCII), folds every Unicode dash and
-  minus (U+2010–U+2015, U+2212, ...) to ``-``, curly quotes to straight ones, ``→`` to ``->``,
-  the CJK range words 至/到 to `` to `` and 秒 to `` s``, and collapses runs of spaces/tabs to
-  one space and blank-line runs to one ``\\n`` (so no later pattern ever sees a long run of
-  whitespace, which rules out quadratic backtracking on whitespace).
+  removes markdown emphasis markers (runs of ``*``, and of ``_`` at a word edge:
+  ``**Start:**`` -> ``Start:``; a ``*`` between two digits stays), then :func:`fold_unicode`:
+  deletes invisible format characters (zero-width (non-)joiners U+200C/U+200D, word joiner
+  U+2060, BOM U+FEFF, soft hyphen, bidirectional marks and overrides: the parser reads what a
+  reader sees) and turns the zero-width space U+200B (a word boundary) into a space, applies
+  NFKC (full-width digits and punctuation such as ``：`` become ASCII), folds every Unicode
+  dash and minus (U+2010–U+2015, U+2212, ...) to ``-``, curly quotes to straight ones, ``→``
+  to ``->``, the CJK range words 至/到 to `` to ``, 〜/～ to ``~``, 秒 to
+  `` s``, 毫秒/分钟/小时 after a number to ``ms``/``min``/``h``, 从/從/自 before a number to
+  ``from``, 在 before a number to ``at``, and drops the ordinal 第 before a number and 之间
+  after a time (``从第3秒到第5秒`` -> ``from 3 s to 5 s``); and collapses runs of
+  spaces/tabs to one space and blank-line runs to one ``\\n`` (so no later pattern ever sees a
+  long run of whitespace, which rules out quadratic backtracking on whitespace).
 * :func:`decode_time_tokens`: TimeAudio's time-marker vocabularies, exactly as its
   ``models/utils.py`` decodes them:
 
@@ -31,7 +39,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["clean_text", "decode_time_tokens", "fold_unicode", "collapse_whitespace"]
+__all__ = ["clean_text", "decode_time_tokens", "fold_unicode", "collapse_whitespace",
+           "strip_emphasis"]
+
+#: Invisible format characters (Unicode category Cf that carry no text), deleted.
+_INVISIBLE = ("\u00ad\u061c\u180e\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d"
+              "\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\u206a\u206b"
+              "\u206c\u206d\u206e\u206f\ufeff")
 
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d"
 _TRANSLATE = {ord(c): "-" for c in _DASHES}
@@ -39,8 +53,17 @@ _TRANSLATE.update({
     ord("\u2018"): "'", ord("\u2019"): "'", ord("\u201c"): '"', ord("\u201d"): '"',
     ord("\u2192"): "->", ord("\u27f6"): "->", ord("\u301c"): "~",
     ord("\u81f3"): " to ", ord("\u5230"): " to ", ord("\u79d2"): " s ",
-    ord("\u00a0"): " ", ord("\u3000"): " ",
+    ord("\u00a0"): " ", ord("\u3000"): " ", ord("\u200b"): " ",
 })
+_TRANSLATE.update({ord(c): None for c in _INVISIBLE})
+# CJK time words next to a number (run after NFKC, before the one-character folds above)
+_CJK_WORDS = re.compile(
+    r"(?<=\d) ?(?P<ms>毫秒)|(?<=\d) ?(?P<min>分钟|分鐘|分)|(?<=\d) ?(?P<h>小时|小時)"
+    r"|(?P<from>[从從自])(?= ?第?[-\d])|(?P<at>在)(?= ?第?\d)|(?P<nth>第)(?= ?\d)"
+    r"|(?<=[\d秒]) ?(?P<between>之间|之間)")
+_CJK_REPL = {"ms": " ms ", "min": " min ", "h": " h ", "from": " from ", "at": " at ",
+             "nth": " ", "between": " "}
+_EMPHASIS = re.compile(r"(?<![\d*])\*+|\*+(?![\d*])|(?<!\w)_+|_+(?!\w)")
 
 _ANSWER_BLOCK = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.IGNORECASE | re.DOTALL)
 _THINK_BLOCK = re.compile(r"<think>.*?(?:</think>|$)", re.IGNORECASE | re.DOTALL)
@@ -53,10 +76,22 @@ _NEWLINES = re.compile(r" ?\n[\s]*")
 
 
 def fold_unicode(text: str) -> str:
-    """NFKC plus the dash/quote/arrow folding described in the module docstring."""
+    """Invisible characters out, NFKC, then the dash/quote/arrow/CJK folding described in the
+    module docstring."""
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+        text = unicodedata.normalize("NFKC", text)
+        if not text.isascii():
+            text = _CJK_WORDS.sub(lambda m: _CJK_REPL[m.lastgroup], text)
+        text = text.translate(_TRANSLATE)
     return text
+
+
+def strip_emphasis(text: str) -> str:
+    """Remove markdown emphasis markers: runs of ``*`` (not one between two digits) and runs
+    of ``_`` at a word edge (``Alarm_bell_ringing`` and ``<a_1>`` are untouched)."""
+    if "*" not in text and "_" not in text:
+        return text
+    return _EMPHASIS.sub("", text)
 
 
 def collapse_whitespace(text: str) -> str:
@@ -81,7 +116,7 @@ def clean_text(text: str) -> tuple[str, list[str]]:
         if stripped != text:
             notes.append("removed special tokens")
             text = stripped
-    return collapse_whitespace(fold_unicode(text)), notes
+    return collapse_whitespace(fold_unicode(strip_emphasis(text))), notes
 
 
 # ---------------------------------------------------------------- TimeAudio time tokens ----

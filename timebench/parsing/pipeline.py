@@ -7,7 +7,8 @@ any object with a ``name``, a mapping ``OPTIONS`` (option name -> default) and
 
 * normalisers: :class:`Normalise`, :class:`DecodeTimeTokens`, :class:`RemovePromptEcho`;
 * extraction: :class:`Extract` runs extractors (:class:`~.intervals.TokenIntervals`,
-  :class:`~.structured.JsonIntervals`, :class:`~.relative.ClipPhrases`,
+  :class:`~.structured.JsonIntervals`, :class:`~.tables.TableIntervals`,
+  :class:`~.relative.ClipPhrases`,
   :class:`~.intervals.RegexPairs`) either *merged by
   position* (every extractor runs; a span already taken by an earlier extractor is skipped) or
   *first* (the first extractor that finds anything wins), then :class:`AttachCaptions`;
@@ -52,12 +53,13 @@ from .absence import detect_presence, detect_presence_strict
 from .captions import attach_captions, vocab_words
 from .context import ParseContext, label_tuple
 from .echo import remove_prompt_echo
-from .intervals import Candidate, RegexPairs, TokenIntervals
+from .intervals import Candidate, RegexPairs, TokenIntervals, short
 from .normalise import clean_text, collapse_whitespace, decode_time_tokens, fold_unicode
 from .postprocess import dedupe, drop_prompt_examples, map_labels, merge_overlaps, repair
 from .relative import ClipPhrases, resolve_relative
 from .scalar import extract_choice, extract_number, extract_yesno
 from .structured import JsonIntervals
+from .tables import TableIntervals
 
 __all__ = [
     "Step", "Pipeline", "PIPELINES", "get_pipeline",
@@ -281,7 +283,7 @@ class Conclude:
             if use and self.presence == "lenient":
                 found = detect_presence(_presence_text(ctx))
                 if found is not None and found[0] == "absent":
-                    ctx.note(f"absence cue '{found[1]}' ignored: intervals were given")
+                    ctx.note(f"absence cue '{short(found[1])}' ignored: intervals were given")
             return
         if use and "empty_structured" in ctx.flags:
             ctx.absent = True
@@ -296,10 +298,10 @@ class Conclude:
             kind, cue = found
             if kind == "absent":
                 ctx.absent = True
-                ctx.note(f"absence: '{cue}'")
+                ctx.note(f"absence: '{short(cue)}'")
             else:
                 ctx.affirmed = True
-                ctx.note(f"affirmation without a window: '{cue}'")
+                ctx.note(f"affirmation without a window: '{short(cue)}'")
             return
         if use and self.presence == "lenient" and "time_point" in ctx.flags:
             ctx.affirmed = True
@@ -426,7 +428,7 @@ class Pipeline:
             if math.isfinite(d) and d > 0:
                 ctx.duration = d
             else:
-                ctx.note(f"ignored invalid duration {duration!r}")
+                ctx.note(f"ignored invalid duration {short(repr(duration))}")
         if labs:
             ctx.vocab = vocab_words(labs)
         for step in self.steps:
@@ -474,7 +476,8 @@ PIPELINES: Registry[Pipeline] = Registry("parser pipeline")
 LENIENT = Pipeline(
     "lenient",
     (Normalise(), DecodeTimeTokens(), RemovePromptEcho(),
-     Extract((JsonIntervals(), ClipPhrases(), TokenIntervals()), mode="merge"),
+     Extract((JsonIntervals(), TableIntervals(), ClipPhrases(), TokenIntervals()),
+             mode="merge"),
      AttachCaptions(),
      ResolveRelative(), Repair(), DropPromptExamples(), Dedupe(), Merge(), MapLabels(),
      Conclude("lenient")),

@@ -71,7 +71,7 @@ def repair(ctx: ParseContext) -> None:
                 reason = f"not longer than min_length {fmt(min_length)} s"
             ctx.note(f"dropped {shown}: {reason}")
             continue
-        events.append(Event(on, off, c.label))
+        events.append(Event(on + 0.0, off + 0.0, c.label))   # + 0.0: no signed zero
     ctx.events = events
 
 

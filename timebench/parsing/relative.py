@@ -21,6 +21,13 @@ Two sources of relative candidates:
   ``throughout the clip``
   ==========================================  ================================
 
+A phrase that is the object of the model's own listening or analysis (``I listened to the
+whole clip``, ``after analysing the entire audio``, ``having gone through the full
+recording``: a listening/analysis verb -- ``listen``, ``analyse``/``analyze``, ``review``,
+``examine``, ``inspect``, ``scan``, ``process``, ``go through`` -- followed by at most two words
+and the phrase) describes the model's work, not the event: it is skipped, with the note
+``clip phrase describes the listening, not an event: 'the whole clip'``.
+
 :func:`resolve_relative` converts them with the clip duration, noting each conversion
 (``relative 20%-35% of 60 s -> 12-21``).  Without a duration nothing is converted: the
 candidate is dropped with the note ``relative form without duration: 20%-35% (not converted)``
@@ -34,7 +41,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .intervals import Candidate, fmt
+from .intervals import Candidate, fmt, short
 from .times import scan_values
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,6 +59,12 @@ _PHRASE = re.compile(
 )
 
 
+_NARRATION = re.compile(
+    r"\b(?:listen\w*|analy[sz]\w*|review\w*|examin\w*|inspect\w*|scan|scann\w*|"
+    r"process(?:ed|ing)?|(?:go|goes|going|went|gone) (?:through|over))"
+    r"(?: [a-z]+){0,2} ?$", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class ClipPhrases:
     """Extractor for phrases naming a part of the clip (table in the module docstring)."""
@@ -64,6 +77,10 @@ class ClipPhrases:
         by_start = None
         for m in _PHRASE.finditer(text):
             if occupied is not None and occupied[m.start()]:
+                continue
+            if _NARRATION.search(text, max(0, m.start() - 40), m.start()):
+                ctx.note("clip phrase describes the listening, not an event: "
+                         f"'{short(m.group(0).strip())}'")
                 continue
             if m.group("edge"):
                 if by_start is None:
@@ -98,7 +115,7 @@ def resolve_relative(ctx: ParseContext) -> None:
         if c.from_end:
             form = f"last {fmt(c.onset)} s"
         elif c.rule == "clip_phrase":
-            form = f"'{c.text}'"
+            form = f"'{short(c.text)}'"
         else:
             form = f"{fmt(c.onset * 100)}%-{fmt(c.offset * 100)}%"
         if ctx.duration is None:

@@ -9,7 +9,8 @@
 * Then the time-value tokens of :mod:`timebench.parsing.times`: ``3`` -> 3.0, ``about 2.5
   seconds`` -> 2.5, ``1 minute 5 seconds`` -> 65.0, ``1:05`` -> 65.0, ``250 ms`` -> 0.25,
   ``2 min`` -> 120.0 (a unit converts to seconds; a plain number stays as written), ``50%``
-  -> 50.0 (noted).
+  -> 50.0 (noted); comma numbers as in :mod:`timebench.parsing.times` (``2,5 s`` -> 2.5,
+  ``1,500 ms`` -> 1.5; an ambiguous ``1,000`` is not read, noted).
 * The value taken is the first one after an answer cue (``answer is``, ``answer:``,
   ``result is``, ``total of``); without a cue the first one; when several different values are
   present the note lists them (``2-3 times`` -> 2.0, noted).
@@ -41,7 +42,7 @@ import re
 
 from .absence import detect_presence
 from .context import ParseContext
-from .intervals import TokenIntervals, fmt
+from .intervals import TokenIntervals, fmt, short
 from .times import scan_values
 
 __all__ = ["extract_number", "extract_choice", "extract_yesno", "words_to_numbers"]
@@ -109,8 +110,13 @@ def extract_number(ctx: ParseContext) -> None:
     """Set ``ctx.value`` to the answer's number (rules in the module docstring)."""
     text, words = words_to_numbers(ctx.text)
     if words:
-        ctx.note("number words: " + ", ".join(f"'{w}'" for w in words[:5]))
-    tokens = scan_values(text)
+        ctx.note("number words: " + ", ".join(f"'{short(w)}'" for w in words[:5]))
+    tokens = scan_values(text, keep_ambiguous=True)
+    ambiguous = [t.text for t in tokens if t.kind == "amb"]
+    if ambiguous:
+        ctx.note("ambiguous comma number(s) not read: "
+                 + ", ".join(f"'{short(a)}'" for a in ambiguous[:5]))
+        tokens = [t for t in tokens if t.kind != "amb"]
     if not tokens:
         if _ZERO.search(text):
             ctx.value = 0.0
@@ -125,23 +131,23 @@ def extract_number(ctx: ParseContext) -> None:
         after = [t for t in tokens if t.start >= cue.end()]
         if after:
             chosen = after[0]
-            ctx.note(f"took the number after '{cue.group(0)}'")
+            ctx.note(f"took the number after '{short(cue.group(0))}'")
     value = chosen.value * 100.0 if chosen.kind == "pct" else chosen.value
     if chosen.kind == "pct":
-        ctx.note(f"percentage {chosen.text} read as {fmt(value)}")
+        ctx.note(f"percentage {short(chosen.text)} read as {fmt(value)}")
     distinct = []
     for t in tokens:
         if t.value not in distinct:
             distinct.append(t.value)
     if len(distinct) > 1:
-        ctx.note("several numbers (" + ", ".join(t.text for t in tokens[:5])
-                 + f"); took '{chosen.text}'")
+        ctx.note("several numbers (" + ", ".join(short(t.text) for t in tokens[:5])
+                 + f"); took '{short(chosen.text)}'")
     if not math.isfinite(value):
         ctx.failed = True
-        ctx.note(f"rejected non-finite number '{chosen.text[:40]}'")
+        ctx.note(f"rejected non-finite number '{short(chosen.text)}'")
         return
     ctx.value = value
-    ctx.note(f"number '{chosen.text}' -> {fmt(value)}")
+    ctx.note(f"number '{short(chosen.text)}' -> {fmt(value)}")
 
 
 # --------------------------------------------------------------------------------- choice ----
@@ -191,7 +197,8 @@ def extract_choice(ctx: ParseContext) -> None:
             j = bisect.bisect_left(starts, cue.end())
             if j < len(spans) and spans[j][0] - cue.end() <= 40:
                 ctx.value = options[spans[j][2]]
-                ctx.note(f"several options named; took the one after '{cue.group(0)}'")
+                ctx.note("several options named; took the one after "
+                         f"'{short(cue.group(0))}'")
                 return
     letters = set()
     for lm in _LETTER_FORMS.finditer(text):
@@ -206,7 +213,7 @@ def extract_choice(ctx: ParseContext) -> None:
     ctx.failed = True
     if named:
         ctx.note("several options named without a deciding cue: "
-                 + ", ".join(f"'{options[k]}'" for k in named))
+                 + ", ".join(f"'{short(options[k])}'" for k in named))
     elif letters:
         ctx.note("several option letters: " + ", ".join(sorted(letters)))
     else:
@@ -241,7 +248,7 @@ def extract_yesno(ctx: ParseContext) -> None:
     if found is not None:
         kind, cue = found
         ctx.value = kind == "affirmed"
-        ctx.note(f"{'yes' if ctx.value else 'no'}: '{cue}'")
+        ctx.note(f"{'yes' if ctx.value else 'no'}: '{short(cue)}'")
         return
     probe = _probe_context(ctx)
     if _TOKENS.extract(ctx.text, probe):

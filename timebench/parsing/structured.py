@@ -62,7 +62,7 @@ def _number(v: Any) -> float | None:
         except OverflowError:
             return math.inf
     if isinstance(v, str) and len(v) <= 64:
-        toks = scan_values(v.strip())
+        toks = scan_values(v.strip(), signed=True)
         if len(toks) == 1 and toks[0].kind != "pct":
             return toks[0].value
     return None

@@ -21,43 +21,85 @@ percentage                  ``20%``, ``35 percent``          0.20, 0.35 (fractio
 
 Rules that keep non-times out:
 
-* a number must not touch a letter, digit, ``.`` or ``:`` on its left (``v1.2``, ``x12``,
-  the ``5`` of ``1..5`` and the ``400`` of ``1e400`` are not tokens);
+* a number must not touch a letter, digit or ``.`` on its left, nor a colon that follows a
+  digit (``v1.2``, ``x12``, the ``5`` of ``1..5``, the ``400`` of ``1e400`` and the ``75`` of
+  ``0:75`` are not tokens; ``Start:12.3`` and ``时间段:12.0`` are);
 * a plain number must not be followed by a letter, ``_``, a digit or ``.d``/``:d``
   (``1.2.3`` and ``2nd`` give no token; ``1..5`` gives only ``1``);
-* in a clock ``mm`` and ``ss`` must be below 60 (``0:75`` is not a clock);
+* CJK characters (Han, kana, Hangul) are not letters for these two rules: Chinese and Japanese
+  write numbers glued to words (``出现在3.5秒到6.2秒之间``);
+* in a clock ``mm`` and ``ss`` must be below 60 (``0:75`` is not a clock); the fraction of
+  seconds is ``.f`` or, SubRip style, a comma and exactly three digits (``00:00:01,000``);
 * ``m`` alone is a minute unit only inside a composite (``1m5s``), never on its own
   (``5 m`` could be metres);
 * numbers are converted with ``float`` (never ``int``), so 10**400-digit strings give
   ``inf`` instead of raising; callers reject non-finite values.
+
+Seconds are also recognised in German, French, Spanish/Portuguese and Italian (``Sekunden``,
+``Sek``, ``secondes``, ``segundos``, ``secondi``...); the Chinese units are folded to ASCII by
+:mod:`timebench.parsing.normalise` (``秒`` -> ``s``, ``毫秒`` -> ``ms``, ``分钟`` -> ``min``).
+
+**Signs** (``signed=True``, used by the interval extractors): a ``-`` directly before the digits
+is a minus sign when it starts the text or follows white space or one of ``([{,;:="'``, and the
+text since the previous token is not white space only.  So ``-3.5 - 4.2`` and
+``from -3.5 to 4.2`` start at -3.5 (later clipped to 0, noted), while in ``1.0 -2.0`` and
+``1 --2`` the dash is a connector and ``COVID-19`` or ``Event-1`` have no sign.
+
+**Commas between digits** (a run ``d,d`` with no space, e.g. ``2,5`` or ``1,200``) are read
+once per answer:
+
+1. inside brackets (``(1,2)``, ``[3,4]``) or between two ranges (``1-2,3-4``): a list, each
+   number on its own (as without this rule);
+2. one comma and 1-2 digits after it (``2,5``, ``12,25``): a **decimal comma** when a unit
+   follows it or its range partner (``2,5 s``, ``2,5 - 4,0 Sekunden``), or when the answer
+   writes no ``.`` decimals at all (``2,5 - 4,0``); otherwise ambiguous;
+3. groups of exactly three digits (``1,200``, ``12,000,000``, ``1,200.5``): **thousands
+   separators** when a unit follows it or its range partner (``1,200 ms``), or when a ``.``
+   fraction follows; otherwise ambiguous (``1,200`` is 1.2 in German);
+4. anything else (``1,2,3``, ``12,3456``): a list.
+
+An ambiguous run gives no number at all (``keep_ambiguous=True`` returns it as a token of kind
+``"amb"`` so the caller can note it), which turns a would-be wrong interval (``5 - 4`` out of
+``2,5 - 4,0``) into a failure with a note.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
-__all__ = ["TimeValue", "scan_values", "unit_factor", "VALUE_KINDS"]
+__all__ = ["TimeValue", "scan_values", "unit_factor", "VALUE_KINDS", "CJK", "CONNECT"]
 
 VALUE_KINDS = ("num", "clock", "comp", "pct")
 
+#: Character ranges of scripts written without spaces between words (Han, kana, Hangul...):
+#: their letters do not block a number boundary.
+CJK = ("\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+       "\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\U00020000-\U0003134f")
+_WORDCH = rf"[^\W{CJK}]"   # a letter, digit or "_" that is not CJK
+#: A range connector between two values (``-``, ``-->``, ``~``, ``to``, ``until``...).
+CONNECT = r" ?(?:-+>?|=>|~|to|until|till|through|thru) ?"
+
 _NUMBER = r"\d+(?:\.\d+)?"
 _FINAL_UNIT = (
-    r"(?:milliseconds?|msecs?|ms|seconds?|secs?|s|minutes?|mins?|hours?|hrs?|h)"
+    r"(?:milliseconds?|msecs?|ms|seconds?|secs?|s|minutes?|mins?|hours?|hrs?|h"
+    r"|sekunden?|sek|secondes?|segundos?|segs?|secondi|secondo)"
 )
+_LEFT = rf"(?<![.])(?<!{_WORDCH})(?<!\d:)"          # what may not touch a number's left side
 
 _VALUE_RE = re.compile(
-    r"(?=\d)(?<![\w.:])(?:"  # the look-ahead lets the engine skip non-digits quickly
-    # [h:]mm:ss[.f], with an optional unit word that is ignored (the clock already says it)
-    r"(?P<clock>(?:(?P<ch>\d{1,2}):)?(?P<cm>\d{1,2}):(?P<cs>\d{2}(?:\.\d+)?))"
-    r"(?: ?(?:seconds?|secs?|s|minutes?|mins?)(?![a-z]))?(?![\w:]|\.\d)"
+    rf"(?=\d){_LEFT}(?:"  # the look-ahead lets the engine skip non-digits quickly
+    # [h:]mm:ss[.f] (or SubRip ss,fff), with an optional unit word that is ignored
+    r"(?P<clock>(?:(?P<ch>\d{1,2}):)?(?P<cm>\d{1,2}):(?P<cs>\d{2}(?:\.\d+|,\d{3}(?!\d))?))"
+    rf"(?: ?(?:seconds?|secs?|s|minutes?|mins?)(?![a-z]))?(?!{_WORDCH}|:|\.\d)"
     r"|"
     # optional hour part, optional minute part, then the final number with its unit
     rf"(?:(?P<h>{_NUMBER}) ?(?:hours?|hrs?|h)(?![a-z]),? ?(?:and )?)?"
     rf"(?:(?P<m>{_NUMBER}) ?(?:minutes?|mins?|m)(?![a-z]),? ?(?:and )?)?"
     rf"(?P<num>{_NUMBER})"
     rf"(?:(?: ?(?P<unit>{_FINAL_UNIT})| ?(?P<pct>%|percent|per cent))(?![a-z0-9])"
-    r"|(?![\w]|[.:]\d))"
+    rf"|(?!{_WORDCH}|[.:]\d))"
     r")",
     re.IGNORECASE,
 )
@@ -66,9 +108,22 @@ _VALUE_RE = re.compile(
 _SIMPLE_RE = re.compile(
     rf"(?P<num>{_NUMBER})"
     rf"(?:(?: ?(?P<unit>{_FINAL_UNIT})| ?(?P<pct>%|percent|per cent))"
-    r"(?![a-z0-9])|(?![\w]|[.:]\d))",
+    rf"(?![a-z0-9])|(?!{_WORDCH}|[.:]\d))",
     re.IGNORECASE,
 )
+
+# Digits joined by commas (no spaces): "2,5", "1,200", "1,200.5", "1,2,3".
+_COMMA_RUN = re.compile(
+    rf"(?<![\d.,]){_LEFT}(?P<int>\d+(?:,\d+)+)(?P<frac>\.\d+)?(?![\d,]|\.\d)")
+_WORD_AFTER = re.compile(_WORDCH)
+_SUFFIX_RE = re.compile(
+    rf" ?(?:(?P<unit>{_FINAL_UNIT})|(?P<pct>%|percent|per cent))(?![a-z0-9])", re.IGNORECASE)
+_PARTNER_UNIT = re.compile(
+    rf"{CONNECT}\d+(?:[.,]\d+)*(?: ?(?:{_FINAL_UNIT}|%|percent))(?![a-z0-9])", re.IGNORECASE)
+_RANGE_BEFORE = re.compile(rf"\d{CONNECT}$", re.IGNORECASE)
+_RANGE_AFTER = re.compile(rf"{CONNECT}\d", re.IGNORECASE)
+_DOT_DECIMAL = re.compile(r"\d\.\d")
+_SIGN_BEFORE = frozenset(" \t\n([{,;:=\"'")
 
 
 def unit_factor(unit: str | None) -> float:
@@ -96,7 +151,9 @@ class TimeValue:
 
     ``value`` is in seconds, except for ``kind == "pct"`` where it is a fraction (0.2 for 20 %).
     ``unit`` is ``None`` for a plain number (seconds are assumed), else one of
-    ``"ms" | "s" | "min" | "h"``; clocks and composites carry ``"s"``.
+    ``"ms" | "s" | "min" | "h"``; clocks and composites carry ``"s"``.  Kind ``"amb"`` (only
+    with ``keep_ambiguous=True``) is a comma number that cannot be read safely; its ``value``
+    is NaN and it must never be used as a time.
     """
 
     start: int
@@ -116,7 +173,7 @@ class TimeValue:
 def _clock(m: re.Match) -> float | None:
     h = float(m.group("ch")) if m.group("ch") is not None else 0.0
     mm = float(m.group("cm"))
-    ss = float(m.group("cs"))
+    ss = float(m.group("cs").replace(",", "."))
     if ss >= 60 or (m.group("ch") is not None and mm >= 60):
         return None
     return h * 3600.0 + mm * 60.0 + ss
@@ -142,25 +199,111 @@ def _from_number(m: re.Match, text: str) -> TimeValue:
     return TimeValue(m.start(), m.end(), value, "num", unit, is_int, m.group(0))
 
 
-def scan_values(text: str) -> list[TimeValue]:
-    """Return every time-value token of ``text`` in order of position (see module doc)."""
+def _comma_runs(text: str) -> dict[int, TimeValue]:
+    """Comma runs that are one number (start -> token) or ambiguous (start -> ``amb`` token);
+    list-like runs are left out, so their digits are read one by one (module docstring)."""
+    out: dict[int, TimeValue] = {}
+    if "," not in text:
+        return out
+    dot_decimals = _DOT_DECIMAL.search(text) is not None
+    for m in _COMMA_RUN.finditer(text):
+        s, e = m.start(), m.end()
+        groups = m.group("int").split(",")
+        frac = m.group("frac")
+        before = text[max(0, s - 2):s].rstrip(" ")[-1:]      # one space allowed: "( 1,2 )"
+        after = text[e:e + 2].lstrip(" ")[:1]
+        if before and before in "([" and after and after in ")]":
+            continue                                   # (1,2): a pair
+        if _RANGE_BEFORE.search(text, max(0, s - 12), s) and _RANGE_AFTER.match(text, e):
+            continue                                   # 1-2,3-4: two ranges
+        suffix = _SUFFIX_RE.match(text, e)
+        if suffix is None and _WORD_AFTER.match(text, e):
+            continue                                   # 2,5x: not a number
+        unit_near = suffix is not None or _PARTNER_UNIT.match(text, e) is not None
+        if len(groups) == 2 and len(groups[1]) <= 2 and frac is None:
+            if dot_decimals and not unit_near:
+                out[s] = TimeValue(s, e, math.nan, "amb", None, False, m.group(0))
+                continue
+            number = f"{groups[0]}.{groups[1]}"
+        elif len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]):
+            if not (unit_near or frac is not None):
+                out[s] = TimeValue(s, e, math.nan, "amb", None, False, m.group(0))
+                continue
+            number = "".join(groups) + (frac or "")
+        else:
+            continue                                   # 1,2,3: a list
+        value = float(number)
+        is_int = "." not in number
+        end = e
+        kind, unit = "num", None
+        if suffix is not None:
+            end = suffix.end()
+            if suffix.group("pct"):
+                kind, value = "pct", value / 100.0
+            else:
+                unit = _unit_code(suffix.group("unit"))
+                value *= unit_factor(unit)
+        out[s] = TimeValue(s, end, value, kind, unit, is_int, text[s:end])
+    return out
+
+
+def _signed(text: str, tok: TimeValue, last_end: int) -> TimeValue:
+    """``tok`` with a leading minus sign when the ``-`` before it is one (module docstring)."""
+    p = tok.start - 1
+    if p < 0 or text[p] != "-":
+        return tok
+    if p > 0 and text[p - 1] not in _SIGN_BEFORE:
+        return tok
+    if last_end >= 0 and not text[last_end:p].strip():
+        return tok                                     # "1.0 -2.0": a connector
+    return TimeValue(p, tok.end, 0.0 - tok.value, tok.kind, tok.unit, tok.is_int, text[p:tok.end])
+
+
+def scan_values(text: str, *, signed: bool = False,
+                keep_ambiguous: bool = False) -> list[TimeValue]:
+    """Return every time-value token of ``text`` in order of position (see module doc).
+
+    ``signed``: read minus signs; ``keep_ambiguous``: return ambiguous comma numbers as
+    tokens of kind ``"amb"`` (value NaN) instead of leaving them out.
+    """
     out: list[TimeValue] = []
+    commas = _comma_runs(text)
     pos = 0
     n = len(text)
+    last_end = -1
     search = _VALUE_RE.search
+
+    def emit(tok: TimeValue | None) -> None:
+        nonlocal last_end
+        if tok is None:
+            return
+        if tok.kind == "amb":
+            if keep_ambiguous:
+                out.append(tok)
+        else:
+            if signed:
+                tok = _signed(text, tok, last_end)
+            out.append(tok)
+        last_end = tok.end
+
     while pos < n:
         m = search(text, pos)
         if m is None:
             break
+        if m.start() in commas:
+            tok = commas[m.start()]
+            emit(tok)
+            pos = tok.end
+            continue
         if m.group("clock") is not None:
             v = _clock(m)
             if v is not None:
-                out.append(TimeValue(m.start(), m.end(), v, "clock", "s", False, m.group(0)))
+                emit(TimeValue(m.start(), m.end(), v, "clock", "s", False, m.group(0)))
             pos = m.end()
             continue
         h, mi = m.group("h"), m.group("m")
         if h is None and mi is None:
-            out.append(_from_number(m, text))
+            emit(_from_number(m, text))
             pos = m.end()
             continue
         # Composite: the final part needs a unit smaller than the parts before it.
@@ -169,14 +312,13 @@ def scan_values(text: str) -> list[TimeValue]:
         last_prefix = "min" if mi is not None else "h"
         if m.group("pct") or final_unit not in smaller[last_prefix]:
             tok, pos = _simple(text, m.start())
-            if tok is not None:
-                out.append(tok)
+            emit(tok)
             continue
         total = float(m.group("num")) * unit_factor(final_unit)
         if h is not None:
             total += float(h) * 3600.0
         if mi is not None:
             total += float(mi) * 60.0
-        out.append(TimeValue(m.start(), m.end(), total, "comp", "s", False, m.group(0)))
+        emit(TimeValue(m.start(), m.end(), total, "comp", "s", False, m.group(0)))
         pos = m.end()
     return out
