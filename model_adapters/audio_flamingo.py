@@ -151,7 +151,13 @@ class AudioFlamingo3Adapter(HFAudioLMAdapter):
             self.model.load_adapter(str(local) if local.exists() else lora, adapter_name="lora")
         except OSError as exc:  # missing or unreadable adapter files (a mismatching adapter raises as it is)
             raise self._not_found(lora, exc, what="LoRA adapter", setting="lora") from exc
-        self.model.set_adapter("lora")
+        # Activate it on peft's own layers (what ``model.set_adapter`` does): transformers 5.24's
+        # ``set_adapter`` demands peft>=0.22, which was not released when 5.24 was.
+        from peft.tuners.tuners_utils import BaseTunerLayer
+
+        for module in self.model.modules():
+            if isinstance(module, BaseTunerLayer):
+                module.set_adapter("lora")
         self.model.eval()
 
     # -- inputs ---------------------------------------------------------------------------------------
