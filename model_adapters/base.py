@@ -42,9 +42,28 @@ if TYPE_CHECKING:  # keep import light: numpy only for type hints
 
     from timebench.types import Event, Reference
 
-__all__ = ["Request", "Generation", "FrameScores", "ModelAdapter", "OUTPUT_KINDS"]
+__all__ = ["Request", "Generation", "FrameScores", "ModelAdapter", "OUTPUT_KINDS", "TRUE_WORDS",
+           "setting_bool"]
 
 OUTPUT_KINDS = frozenset({"text", "events", "frame_scores", "presence"})
+#: Spellings of true (and false) accepted for a boolean setting or environment variable.
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
+def setting_bool(value: Any, *, path: str, field: str) -> bool:
+    """A boolean setting from a bool or one of :data:`TRUE_WORDS`/``FALSE_WORDS`` (any case);
+    anything else raises :class:`~timebench.errors.InputError` naming ``path`` and ``field``."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    from timebench.errors import InputError
+
+    raise InputError(f"expected true/false, got {value!r}", path=path, field=field)
 
 
 @dataclass(frozen=True)

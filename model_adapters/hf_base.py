@@ -49,7 +49,7 @@ import numpy as np
 
 from timebench.errors import InputError, TimebenchError
 
-from .base import Generation, ModelAdapter, Request
+from .base import TRUE_WORDS, Generation, ModelAdapter, Request, setting_bool
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -90,14 +90,7 @@ class Setting:
             return None
         loc = {"path": where, "field": name}
         if self.kind == "bool":
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in ("1", "true", "yes", "on"):
-                return True
-            if text in ("0", "false", "no", "off"):
-                return False
-            raise InputError(f"expected true/false, got {value!r}", **loc)
+            return setting_bool(value, **loc)
         if self.kind in ("int", "float"):
             if isinstance(value, bool):
                 raise InputError(f"expected a number, got {value!r}", **loc)
@@ -157,7 +150,7 @@ _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 def offline_mode() -> bool:
     """Whether ``HF_HUB_OFFLINE`` or ``TRANSFORMERS_OFFLINE`` is set (read at call time)."""
-    return any(os.environ.get(k, "").strip().lower() in ("1", "true", "yes", "on")
+    return any(os.environ.get(k, "").strip().lower() in TRUE_WORDS
                for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
 
 

@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from timebench.cli import main
 from timebench.results import strip_volatile
 
-HELPERS = Path(__file__).parent / "helpers"
-ECHO = "fake_adapters:SlowEcho"
-
-
-@pytest.fixture(autouse=True)
-def _helpers_on_path(monkeypatch):
-    monkeypatch.syspath_prepend(str(HELPERS))
-
-
-def _env():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(HELPERS), env.get("PYTHONPATH", "")])
-    env.pop("RANK", None)
-    env.pop("WORLD_SIZE", None)
-    return env
+from procs import ECHO  # noqa: E402 (tests/helpers, put on sys.path by conftest.py)
+from procs import helper_env as _env  # noqa: E402
 
 
 def _run(out, *extra):

@@ -18,14 +18,14 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 from .errors import InputError
 from .types import Event, Prediction, Reference
 
 __all__ = [
     "MAX_FILE_BYTES", "MAX_LINE_BYTES", "MAX_DEPTH",
-    "iter_records", "read_records", "parse_number", "parse_events",
+    "iter_records", "read_records", "parse_number", "parse_time_cells", "parse_events",
     "reference_from_dict", "prediction_from_dict", "read_references", "read_predictions",
     "read_dcase_tsv", "write_dcase_tsv", "atomic_write_text", "atomic_write_json",
     "write_jsonl", "dumps_json", "read_text_file", "read_yaml_file", "MAX_YAML_NODES",
@@ -261,6 +261,28 @@ def parse_number(value: Any, *, field: str, allow_negative: bool = False, path: 
     return out
 
 
+def parse_time_cells(cells: Sequence[tuple[str, str]], *, path: str, line: int) -> tuple[float, float]:
+    """Onset and offset from two text cells (a TSV row): each a finite, non-negative number,
+    the first not after the second.  ``cells`` is ``((field, text), (field, text))``; an error
+    names the field of the bad cell (the first one when they are out of order)."""
+    values = []
+    for name, raw in cells:
+        try:
+            v = float(raw)
+        except ValueError:
+            raise InputError(f"not a number: {raw!r}", path=path, line=line, field=name) from None
+        if not math.isfinite(v):
+            raise InputError("NaN or infinite value", path=path, line=line, field=name)
+        if v < 0:
+            raise InputError(f"negative time {v}", path=path, line=line, field=name)
+        values.append(v)
+    (first, _), (second, _) = cells
+    if values[0] > values[1]:
+        raise InputError(f"{first} {values[0]} is after {second} {values[1]}", path=path,
+                         line=line, field=first)
+    return values[0], values[1]
+
+
 def _parse_label(value: Any, *, field: str, path: str | None, line: int | None) -> str | None:
     if value is None:
         return None
@@ -456,21 +478,8 @@ def read_dcase_tsv(path: str | os.PathLike) -> dict[str, list[Event]]:
         if len(cells) < 4 and len(columns) == 4:
             raise InputError(f"expected 4 tab-separated fields, got {len(cells)}", path=spath,
                              line=number)
-        values = []
-        for name, rawv in (("onset", on_raw), ("offset", off_raw)):
-            try:
-                v = float(rawv)
-            except ValueError:
-                raise InputError(f"not a number: {rawv!r}", path=spath, line=number,
-                                 field=name) from None
-            if not math.isfinite(v):
-                raise InputError("NaN or infinite value", path=spath, line=number, field=name)
-            if v < 0:
-                raise InputError(f"negative time {v}", path=spath, line=number, field=name)
-            values.append(v)
-        if values[0] > values[1]:
-            raise InputError(f"onset {values[0]} is after offset {values[1]}", path=spath,
-                             line=number, field="onset")
+        values = parse_time_cells((("onset", on_raw), ("offset", off_raw)), path=spath,
+                                  line=number)
         if not label:
             raise InputError("empty label", path=spath, line=number, field="event_label")
         score = None

@@ -44,7 +44,7 @@ import numpy as np
 
 from timebench.errors import InputError
 
-from ..base import Generation, ModelAdapter, Request
+from ..base import Generation, ModelAdapter, Request, setting_bool
 from .config import GenerationSettings, TimeAudioConfig, released_config, tiny_config
 from .markers import decode_time_answer_v3
 
@@ -68,14 +68,7 @@ _CHOICES = {"merge_impl": ("fast", "reference"), "beats_chunking": ("chunked", "
 def _coerce(key: str, value: Any) -> Any:
     where = {"path": "timeaudio settings", "field": key}
     if key in _BOOL:
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("1", "true", "yes", "on"):
-            return True
-        if text in ("0", "false", "no", "off"):
-            return False
-        raise InputError(f"expected true/false, got {value!r}", **where)
+        return setting_bool(value, **where)
     if key in _INT:
         try:
             out = int(value)

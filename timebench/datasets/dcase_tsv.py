@@ -22,11 +22,10 @@ Options:
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from ..errors import InputError
-from ..io import read_text_file, read_dcase_tsv
+from ..io import parse_time_cells, read_dcase_tsv, read_text_file
 from ..types import Event, Reference
 from .audio import audio_duration
 from .base import (DEFAULT_DURATION_TOLERANCE, LoadedDataset, default_root, fit_events,
@@ -72,20 +71,9 @@ def read_audioset_strong_tsv(path: str | Path) -> dict[str, list[Event]]:
         seg = record["segment_id"]
         if not seg:
             raise InputError("empty segment_id", path=spath, line=number, field="segment_id")
-        values = []
-        for name in ("start_time_seconds", "end_time_seconds"):
-            try:
-                v = float(record[name])
-            except ValueError:
-                raise InputError(f"not a number: {record[name]!r}", path=spath, line=number,
-                                 field=name) from None
-            if not math.isfinite(v) or v < 0:
-                raise InputError(f"invalid time {record[name]!r}", path=spath, line=number,
-                                 field=name)
-            values.append(v)
-        if values[0] > values[1]:
-            raise InputError(f"start {values[0]} is after end {values[1]}", path=spath,
-                             line=number, field="start_time_seconds")
+        values = parse_time_cells([(name, record[name]) for name in
+                                   ("start_time_seconds", "end_time_seconds")],
+                                  path=spath, line=number)
         if not record["label"]:
             raise InputError("empty label", path=spath, line=number, field="label")
         out.setdefault(seg, []).append(Event(values[0], values[1], record["label"]))

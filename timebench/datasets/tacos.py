@@ -15,11 +15,11 @@ optional ``metadata.csv`` (indexed by ``filename``; ``subclass``, ``keywords``,
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..io import parse_time_cells
 from ..types import Event, Reference
 from .audio import audio_duration
 from .base import (DEFAULT_DURATION_TOLERANCE, LoadedDataset, default_root, fit_events,
@@ -78,20 +78,8 @@ def load_tacos(path: str | Path, *, root: str | Path | None = None,
         name = row[idx["filename"]].strip()
         if not name:
             raise InputError("empty filename", path=spath, line=number, field="filename")
-        times = []
-        for col in ("onset", "offset"):
-            try:
-                v = float(row[idx[col]])
-            except ValueError:
-                raise InputError(f"not a number: {row[idx[col]]!r}", path=spath, line=number,
-                                 field=col) from None
-            if not math.isfinite(v) or v < 0:
-                raise InputError(f"invalid time {row[idx[col]]!r}", path=spath, line=number,
-                                 field=col)
-            times.append(v)
-        if times[0] > times[1]:
-            raise InputError(f"onset {times[0]} is after offset {times[1]}", path=spath,
-                             line=number, field="onset")
+        times = parse_time_cells([(col, row[idx[col]]) for col in ("onset", "offset")],
+                                 path=spath, line=number)
         text = row[idx["text"]].strip()
         if not text:
             raise InputError("empty caption", path=spath, line=number, field="text")

@@ -1,0 +1,41 @@
+"""Shared test set-up.
+
+* ``tests/helpers`` is put on ``sys.path`` once, so test modules import ``fake_adapters``,
+  ``tiny_lalm``, ``mock_openai_server`` and ``procs`` directly (and adapter specs such as
+  ``fake_adapters:SlowEcho`` resolve in-process);
+* tests marked ``java`` are skipped, with the reason, where no Java runtime is on PATH;
+* ``scorer``: one :class:`~timebench.metrics.captioning.CaptionScorer` (one METEOR JVM) per
+  test module.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+HELPERS = Path(__file__).parent / "helpers"
+if str(HELPERS) not in sys.path:
+    sys.path.insert(0, str(HELPERS))
+
+
+def pytest_collection_modifyitems(config, items):
+    if shutil.which("java") is not None:
+        return
+    skip = pytest.mark.skip(reason="java is not on PATH (pycocoevalcap METEOR needs a JVM)")
+    for item in items:
+        if "java" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    pytest.importorskip("pycocoevalcap")
+    if shutil.which("java") is None:
+        pytest.skip("java is not on PATH")
+    from timebench.metrics.captioning import CaptionScorer
+
+    with CaptionScorer() as s:
+        yield s
