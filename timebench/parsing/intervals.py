@@ -70,7 +70,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .context import ParseContext
 
 __all__ = ["Candidate", "TokenIntervals", "RegexPairs", "RULES", "fmt", "short",
-           "NOTE_FRAGMENT"]
+           "NOTE_FRAGMENT", "ambiguous_note"]
 
 RULES = ("start_end", "from_to", "between", "range", "bracket")
 MAX_NOTE_ITEMS = 5
@@ -328,8 +328,12 @@ class TokenIntervals:
         if stray:
             ctx.note(_listing("ignored stray number(s)", [t.text for t in stray]))
         if ambiguous:
-            ctx.note(_listing("ambiguous comma number(s) not read",
-                              [t.text for t in ambiguous], quote=True))
+            ctx.note(ambiguous_note([t.text for t in ambiguous]))
+
+
+def ambiguous_note(items: list[str]) -> str:
+    """The note for comma numbers left unread (``ambiguous comma number(s) not read: '2,5'``)."""
+    return _listing("ambiguous comma number(s) not read", items, quote=True)
 
 
 def _listing(label: str, items: list[str], *, quote: bool = False) -> str:

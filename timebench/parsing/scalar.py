@@ -42,7 +42,7 @@ import re
 
 from .absence import detect_presence
 from .context import ParseContext
-from .intervals import TokenIntervals, fmt, short
+from .intervals import TokenIntervals, ambiguous_note, fmt, short
 from .times import scan_values
 
 __all__ = ["extract_number", "extract_choice", "extract_yesno", "words_to_numbers"]
@@ -114,8 +114,7 @@ def extract_number(ctx: ParseContext) -> None:
     tokens = scan_values(text, keep_ambiguous=True)
     ambiguous = [t.text for t in tokens if t.kind == "amb"]
     if ambiguous:
-        ctx.note("ambiguous comma number(s) not read: "
-                 + ", ".join(f"'{short(a)}'" for a in ambiguous[:5]))
+        ctx.note(ambiguous_note(ambiguous))
         tokens = [t for t in tokens if t.kind != "amb"]
     if not tokens:
         if _ZERO.search(text):
