@@ -151,6 +151,11 @@ class ModelAdapter(ABC):
     def close(self) -> None:
         """Release resources (servers, GPU memory)."""
 
+    def secrets(self) -> tuple[str, ...]:
+        """Secret values this adapter holds (API keys, tokens).  The runner replaces each by
+        ``***`` in every text it stores (:mod:`timebench.redact`)."""
+        return ()
+
     # -- identity ---------------------------------------------------------------------------------
     def config(self) -> dict[str, Any]:
         """Everything that determines the outputs (recorded in results.json)."""

@@ -22,12 +22,17 @@ Reliability (docs/SERVING.md):
 * any other 4xx fails at once with the server's own message;
 * a request that still fails comes back as ``Generation(error=...)`` -- :meth:`generate` never
   raises for one bad sample.  The runner caches it as an error, so the next run requests that
-  sample again and never a sample that already has an answer.
+  sample again and never a sample that already has an answer;
+* ``timeout`` bounds each socket operation and ``deadline`` one sample in all (attempts, waits
+  and reads): a server that drips bytes cannot hold a run; an answer longer than
+  ``max_response_bytes`` fails without being held in memory; redirects are never followed, so
+  the key is never sent to another origin (:mod:`model_adapters.http_client`).
 
 Only the standard library does the HTTP (``urllib.request``); no ``openai``/``requests``
 dependency, and no torch.  The API key (``api_key`` setting, else the environment variable named
 by ``api_key_env``, default ``OPENAI_API_KEY``, else ``"EMPTY"``) is kept out of
-:attr:`settings`, :meth:`config` and the fingerprint.  The fingerprint holds what can change an
+:attr:`settings`, :meth:`config` and the fingerprint, and :meth:`secrets` hands it to the
+runner, which replaces it by ``***`` wherever a server echoes it (:mod:`timebench.redact`).  The fingerprint holds what can change an
 answer: the served ``model`` name and the generation settings -- not the server address, so a
 restarted or moved server resumes the same cache.
 """
@@ -36,29 +41,26 @@ from __future__ import annotations
 
 import base64
 import difflib
-import email.utils
-import http.client
 import io
 import ipaddress
 import json
-import math
 import os
 import random
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import warnings
 import wave
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Sequence
 
 import numpy as np
 
 from timebench.errors import InputError
 
 from .base import Generation, ModelAdapter, Request
+from .http_client import (RETRY_STATUSES, HttpFailure, backoff_delay, build_opener,  # noqa: F401
+                          parse_retry_after, post_json, server_message)
 
 __all__ = ["OpenAIChatAdapter", "encode_wav", "audio_content_part", "parse_retry_after",
            "backoff_delay", "completion_text", "SAMPLE_HEADER"]
@@ -67,7 +69,6 @@ __all__ = ["OpenAIChatAdapter", "encode_wav", "audio_content_part", "parse_retry
 SAMPLE_HEADER = "X-Timebench-Sample"
 
 AUDIO_INPUTS = ("input_audio", "audio_url")
-RETRY_STATUSES = frozenset({408, 429})      # plus every 5xx
 
 
 # -- audio ----------------------------------------------------------------------------------------
@@ -107,73 +108,10 @@ def audio_content_part(wav: bytes, *, mode: str = "input_audio", audio_format: s
     raise ValueError(f"unknown audio_input {mode!r}; expected one of {', '.join(AUDIO_INPUTS)}")
 
 
-# -- retry policy ---------------------------------------------------------------------------------
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (RFC 9110 10.2.3), or None if absent/bad.
-
-    Accepts delay-seconds (``"3"``; a decimal such as ``"0.5"`` is accepted too) and an
-    HTTP-date; a date in the past gives 0.
-    """
-    if value is None or not str(value).strip():
-        return None
-    text = str(value).strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when is None:
-            return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    if math.isnan(seconds):
-        return None
-    return max(0.0, seconds)
-
-
-def backoff_delay(attempt: int, *, base: float, cap: float, retry_after: float | None = None,
-                  rng: Callable[[], float] = random.random) -> float:
-    """Wait before retry number ``attempt + 1`` (``attempt`` counts from 0).
-
-    ``Retry-After`` wins when the server sent one; otherwise ``base * 2**attempt`` times a jitter
-    factor drawn uniformly from [0.5, 1.5).  Both are capped at ``cap`` seconds.
-    """
-    if retry_after is not None:
-        return min(max(0.0, retry_after), cap)
-    return min(base * (2 ** attempt) * (0.5 + rng()), cap)
-
-
 # -- responses ------------------------------------------------------------------------------------
 
-class _Failure(Exception):
-    """One failed attempt: its message, whether to retry, and the server's Retry-After."""
-
-    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None,
-                 status: int | None = None):
-        super().__init__(message)
-        self.retryable = retryable
-        self.retry_after = retry_after
-        self.status = status
-
-
-def _server_message(raw: bytes, limit: int = 500) -> str:
-    """The error message in an OpenAI / vLLM error body, else the body text (truncated)."""
-    text = raw.decode("utf-8", errors="replace").strip()
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = None
-    if isinstance(data, dict):
-        err = data.get("error", data)
-        if isinstance(err, dict) and err.get("message"):
-            text = str(err["message"])
-        elif isinstance(err, str):
-            text = err
-        elif data.get("message"):
-            text = str(data["message"])
-    return text[:limit] + ("..." if len(text) > limit else "") if text else "(empty body)"
+_Failure = HttpFailure
+_server_message = server_message
 
 
 def completion_text(data: Any) -> tuple[str, dict[str, Any]]:
@@ -232,6 +170,11 @@ SETTINGS: dict[str, _Setting] = {
                             "must be >= 1"),
     "timeout": _Setting(120.0, (float,), "seconds per socket operation (connect, each read)",
                         True, _positive, "must be > 0"),
+    "deadline": _Setting(600.0, (float,), "seconds for one sample in all: every attempt, wait and "
+                         "read (a server that drips bytes is cut off)", True, _positive,
+                         "must be > 0"),
+    "max_response_bytes": _Setting(16 * 1024 * 1024, (int,), "longest answer body read; a "
+                                   "longer one fails the sample", True, _positive, "must be >= 1"),
     "max_retries": _Setting(5, (int,), "retries after the first attempt", True, _non_negative,
                             "must be >= 0"),
     "backoff": _Setting(1.0, (float,), "base wait in seconds (doubles per retry, jittered)", True,
@@ -331,9 +274,7 @@ class OpenAIChatAdapter(ModelAdapter):
         self.sample_rate = int(resolved["sample_rate"])  # type: ignore[misc]
         self.max_audio_seconds = resolved["max_audio_seconds"]  # type: ignore[misc]
         self.default_batch_size = max(8, 4 * int(resolved["concurrency"]))
-        proxies = urllib.request.ProxyHandler({}) if _is_loopback(url.hostname) \
-            else urllib.request.ProxyHandler()
-        self._opener = urllib.request.build_opener(proxies)
+        self._opener = build_opener(use_env_proxies=not _is_loopback(url.hostname))
         self._rng = random.Random()    # jitter only; never touches the global RNG
         self._closing = threading.Event()
 
@@ -373,6 +314,11 @@ class OpenAIChatAdapter(ModelAdapter):
     def close(self) -> None:
         """Stop retrying and sending; queued requests of a running :meth:`generate` fail."""
         self._closing.set()
+
+    def secrets(self) -> tuple[str, ...]:
+        """The API key, hidden by the runner in everything it stores (an echo in an error body
+        included)."""
+        return (self._api_key,) if self._api_key and self._api_key != "EMPTY" else ()
 
     def build_body(self, request: Request) -> dict[str, Any]:
         """The chat-completions request body for one sample (audio part first, then the text)."""
@@ -415,43 +361,6 @@ class OpenAIChatAdapter(ModelAdapter):
                 "Authorization": f"Bearer {self._api_key}",
                 SAMPLE_HEADER: urllib.parse.quote(request.id, safe="#:/-_.~@+=,")}
 
-    def _post(self, payload: bytes, headers: Mapping[str, str]) -> Any:
-        timeout = float(self.settings["timeout"])
-        req = urllib.request.Request(self.endpoint, data=payload, headers=dict(headers),
-                                     method="POST")
-        try:
-            with self._opener.open(req, timeout=timeout) as resp:
-                raw = resp.read()
-        except urllib.error.HTTPError as exc:
-            try:
-                message = _server_message(exc.read() or b"")
-            except Exception:  # noqa: BLE001 - a body we cannot read does not change the status
-                message = exc.reason or "(no body)"
-            finally:
-                exc.close()
-            status = int(exc.code)
-            raise _Failure(f"HTTP {status}: {message}", status=status,
-                           retryable=status in RETRY_STATUSES or status >= 500,
-                           retry_after=parse_retry_after(exc.headers.get("Retry-After")
-                                                         if exc.headers else None)) from None
-        except TimeoutError as exc:  # socket.timeout is TimeoutError since Python 3.10
-            raise _Failure(f"no answer within the timeout of {timeout:g} s ({exc})",
-                           retryable=True) from None
-        except urllib.error.URLError as exc:
-            reason = exc.reason
-            if isinstance(reason, TimeoutError):
-                raise _Failure(f"no answer within the timeout of {timeout:g} s ({reason})",
-                               retryable=True) from None
-            raise _Failure(f"cannot reach {self.endpoint}: {reason}", retryable=True) from None
-        except (ConnectionError, http.client.HTTPException, OSError) as exc:
-            raise _Failure(f"connection to {self.endpoint} failed: {type(exc).__name__}: {exc}",
-                           retryable=True) from None
-        try:
-            return json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise _Failure(f"the server's answer is not JSON: {_server_message(raw, 200)}",
-                           retryable=False) from None
-
     def _complete_safely(self, request: Request) -> Generation:
         try:
             return self._complete(request)
@@ -469,10 +378,16 @@ class OpenAIChatAdapter(ModelAdapter):
         s = self.settings
         attempts, last = 0, None
         t0 = time.perf_counter()
+        end = time.monotonic() + float(s["deadline"])
         for attempt in range(int(s["max_retries"]) + 1):
+            left = end - time.monotonic()
+            if left <= 0:
+                break
             attempts += 1
             try:
-                text, meta = completion_text(self._post(payload, headers))
+                text, meta = completion_text(post_json(
+                    self._opener, self.endpoint, payload, headers, timeout=float(s["timeout"]),
+                    deadline=left, max_bytes=int(s["max_response_bytes"])))
                 meta.update(attempts=attempts, latency_s=round(time.perf_counter() - t0, 4))
                 return Generation(text=text, meta=meta)
             except _Failure as failure:
@@ -481,9 +396,11 @@ class OpenAIChatAdapter(ModelAdapter):
                     break
                 wait = backoff_delay(attempt, base=float(s["backoff"]), cap=float(s["backoff_max"]),
                                      retry_after=failure.retry_after, rng=self._rng.random)
-                if self._closing.wait(wait):
+                if wait >= end - time.monotonic() or self._closing.wait(wait):
                     break
-        assert last is not None
+        if last is None:
+            return Generation(error=f"no answer within the deadline of {float(s['deadline']):g} s",
+                              meta={"attempts": attempts})
         message = str(last)
         if last.retryable and attempts > 1:
             message += f" (gave up after {attempts} attempts)"

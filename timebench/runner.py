@@ -40,6 +40,7 @@ from . import __version__
 from .cache import ResultCache, sample_key
 from .errors import InputError, TimebenchError
 from .io import atomic_write_json, write_jsonl
+from .redact import Redactor, redact_command
 from .results import (SCHEMA_VERSION, bootstrap_intervals, environment, git_hash)
 from .scoring import score
 from .tasks import Task, hash_references, load_task_data
@@ -89,7 +90,9 @@ def parse_model_list(text: str) -> list[ModelSpec]:
             raise InputError(f"cannot read model spec {raw!r}; expected NAME or NAME[key=value,...]",
                              field="--models")
         settings = parse_settings(m.group("settings") or "")
-        out.append(ModelSpec(name=raw.strip(), adapter=m.group("adapter"), settings=settings))
+        # the display name (results keys, output folder) never holds a secret such as api_key=
+        out.append(ModelSpec(name=redact_command(raw.strip()), adapter=m.group("adapter"),
+                             settings=settings))
     return out
 
 
@@ -145,12 +148,15 @@ def pin_local_device() -> None:
         os.environ["CUDA_VISIBLE_DEVICES"] = devices[index]
 
 
-_SECRET = re.compile(r"(api_key\s*=\s*)[^,\]\s]+", re.IGNORECASE)
-
-
 def redact(command: str) -> str:
-    """Hide ``api_key=...`` values before a command line is written to results."""
-    return _SECRET.sub(r"\1***", command)
+    """Hide ``api_key=...`` values and secrets before a command line is written to results."""
+    return redact_command(command)
+
+
+def redact_record(record: dict[str, Any], redactor: Redactor) -> dict[str, Any]:
+    """A cache record's generation with every stored text passed through ``redactor``
+    (frame scores are numbers and class names, left as they are)."""
+    return {k: (v if k == "frame_scores" else redactor.value(v)) for k, v in record.items()}
 
 
 def sample_seed(seed: int, task: str, sample_id: str) -> int:
@@ -367,6 +373,7 @@ def _generate_items(adapter, task, items, cache, options, labels, progress, desc
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="timebench-cache")
     writes: list[Future] = []
     bar = progress.add_task(desc, total=len(items))
+    redactor = Redactor(adapter.secrets())  # one pass over every text before it is stored
     try:
         pending = [loader.submit(b) for b in batches[:max(1, options.prefetch)]]
         for bi, batch in enumerate(batches):
@@ -379,7 +386,8 @@ def _generate_items(adapter, task, items, cache, options, labels, progress, desc
             gens = _generate(adapter, reqs, errors)
             dt = time.perf_counter() - t0
             timings["model_s"] += dt
-            records = [{"key": it.key, "id": it.ref.id, "generation": generation_to_record(g),
+            records = [{"key": it.key, "id": it.ref.id,
+                        "generation": redact_record(generation_to_record(g), redactor),
                         "elapsed": dt / len(batch)} for it, g in zip(batch, gens)]
             writes.append(writer.submit(cache.append, records))
             if writes[0].done():
