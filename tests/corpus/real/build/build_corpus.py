@@ -5,7 +5,7 @@ the corpus. This script documents exactly how each file was cut from its source 
 which field, dedupe, the deterministic sample) so that the selection can be audited or redone.
 
 Usage (needs the snapshots that the corpus helper fetched, see SOURCES.md):
-    python tests/corpus/real/build_corpus.py
+    python tests/corpus/real/build/build_corpus.py
 Hand-checked truths live in truths.jsonl (keyed by source + sha1 of the text) and are merged in.
 """
 from __future__ import annotations
@@ -16,7 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent
+BUILD = Path(__file__).resolve().parent
 MIRRORS = Path("/work/.mirror")
 
 
@@ -108,7 +109,7 @@ BUILDERS = [build_uag]
 
 def load_truths() -> dict[tuple[str, str], dict]:
     truths = {}
-    p = HERE / "truths.jsonl"
+    p = BUILD / "truths.jsonl"
     if p.exists():
         for line in p.read_text(encoding="utf-8").splitlines():
             if line.strip():
