@@ -104,7 +104,40 @@ def build_uag():
     return out
 
 
-BUILDERS = [build_uag]
+# ------------------------------------------------- younissk/TACoBeLAL (no licence stated)
+TACO = "younissk/TACoBeLAL"
+TACO_SYSTEMS = {"qwen2-audio-7b-instruct": ("tacobelal-qwen2audio", "Qwen2-Audio-7B-Instruct"),
+                "audio-flamingo-3": ("tacobelal-af3", "Audio Flamingo 3")}
+
+
+def build_tacobelal():
+    """Raw multiple-choice answers of two audio LLMs to the temporal 'trivial suite' (order, count,
+    gap, duration, loudness, pitch pattern) and the event-presence check. Most answers are a bare
+    option letter, so identical (task, text) pairs are kept once per system: the set is small and
+    only covers the distinct answer shapes."""
+    listing = subprocess.run(["git", "--git-dir", str(MIRRORS / TACO.replace("/", "+") / "repo"),
+                              "ls-tree", "-r", "--name-only", "HEAD", "results/"],
+                             check=True, capture_output=True, text=True).stdout.split()
+    out: dict[str, list[dict]] = {}
+    seen: set[tuple[str, str, str]] = set()
+    for path in sorted(p for p in listing if p.endswith("/raw_model_outputs.jsonl")):
+        family, system_dir = path.split("/")[1], path.split("/")[3]
+        if system_dir not in TACO_SYSTEMS:
+            continue
+        key, system = TACO_SYSTEMS[system_dir]
+        for line in git_show(TACO, path).splitlines():
+            rec = json.loads(line)
+            text = rec["pred"]
+            if (key, family, text) in seen:
+                continue
+            seen.add((key, family, text))
+            out.setdefault(key, []).append({
+                "source": key, "system": system, "task": "tqa",
+                "prompt": rec["question"], "query": family, "duration": None, "text": text})
+    return out
+
+
+BUILDERS = [build_uag, build_tacobelal]
 
 
 def load_truths() -> dict[tuple[str, str], dict]:
