@@ -70,6 +70,8 @@ UAG_FILES = [
      "Video-LLaMA 2 (7B)", "ssbd", UAG_SMALL_CAP),
     ("uag-llama3-vl2-ssbd", "results/llama3_pred_x_videollama2_text_rep_x_ssbd_dataset.json", "llama3_pred",
      "Llama-3-8B-Instruct over Video-LLaMA 2 clip descriptions", "ssbd", UAG_SMALL_CAP),
+    ("uag-llama3-blip2-ssbd", "results/llama3_pred_x_blip2_text_rep_x_ssbd_dataset.json", "llama3_pred",
+     "Llama-3-8B-Instruct over BLIP-2 per-second frame captions", "ssbd", UAG_SMALL_CAP),
     ("uag-videochatgpt-funqa", "results/video_chatgpt_pred_x_funqa_dataset.json", "video_chatgpt_pred",
      "Video-ChatGPT (7B)", "funqa", UAG_SMALL_CAP),
     ("uag-videollama-funqa", "results/videollama_pred_x_funqa_dataset.json", "videollama_pred",
@@ -77,8 +79,8 @@ UAG_FILES = [
 ]
 
 
-def uag_rows(key, path, field, system, dataset):
-    data = json.loads(git_show(UAG, path))
+def uag_rows(key, path, field, system, dataset, repo=UAG):
+    data = json.loads(git_show(repo, path))
     items = list(data.values()) if isinstance(data, dict) else data
     rows = []
     for it in items:
@@ -97,10 +99,23 @@ def uag_rows(key, path, field, system, dataset):
     return rows
 
 
+# Hasnat79/UAL_Bench (the published UAL-Bench version of the same project; no licence stated):
+# only the FunQA runs of the two VLM+LLM pipelines, which Hasnat79/uag does not hold.
+UAL = "Hasnat79/UAL_Bench"
+UAL_FILES = [
+    ("ual-llama3-blip2-funqa", "outputs/vlm_llm_prediction_generations/blip2_llama3_funqa.json", "llama3_pred",
+     "Llama-3-8B-Instruct over BLIP-2 per-second frame captions", "funqa", UAG_SMALL_CAP),
+    ("ual-llama3-vl2-funqa", "outputs/vlm_llm_prediction_generations/videollama2_llama3_funqa.json", "llama3_pred",
+     "Llama-3-8B-Instruct over Video-LLaMA 2 clip descriptions", "funqa", UAG_SMALL_CAP),
+]
+
+
 def build_uag():
     out = {}
     for key, path, field, system, dataset, cap in UAG_FILES:
         out[key] = sample(uag_rows(key, path, field, system, dataset), cap)
+    for key, path, field, system, dataset, cap in UAL_FILES:
+        out[key] = sample(uag_rows(key, path, field, system, dataset, repo=UAL), cap)
     return out
 
 
