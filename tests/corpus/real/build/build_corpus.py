@@ -49,33 +49,33 @@ def sample(rows: list[dict], cap: int | None) -> list[dict]:
 
 # ---------------------------------------------------------------- Hasnat79/uag (no licence)
 UAG = "Hasnat79/uag"
-UAG_CAP = 300
+UAG_CAP = 350
 UAG_SMALL_CAP = 50
 
 UAG_FILES = [
     # key, file, text field, system, dataset, cap
     ("uag-videochat2-oops", "results/videochat2_pred_uag_oops_dataset_v1.json", "videochat2_pred",
-     "VideoChat2 (7B)", "oops", UAG_CAP),
+     "VideoChat2", "oops", UAG_CAP),
     ("uag-videochatgpt-oops", "results/video_chatgpt_pred_uag_oops_dataset_v1.json", "video_chatgpt_pred",
      "Video-ChatGPT (7B)", "oops", UAG_CAP),
     ("uag-videollama2-oops", "results/video_llama2_pred_uag_oops_dataset_v1.json", "video_llama2_pred",
-     "Video-LLaMA 2 (7B)", "oops", UAG_CAP),
+     "Video-LLaMA (DAMO-NLP-SG, audio-visual eval config; 'video_llama2' in the repo)", "oops", UAG_CAP),
     ("uag-videollama-ft-oops", "results/finetuned_videollama_pred_x_uag_oops_dataset_v1.json",
-     "video_llama2_pred", "Video-LLaMA fine-tuned on UAG-OOPS instructions", "oops", UAG_CAP),
+     "video_llama2_pred", "Video-LLaMA (DAMO-NLP-SG) fine-tuned on UAG-OOPS instructions", "oops", UAG_CAP),
     ("uag-llama3-blip2-oops", "results/llama3_pred_x_blip2_text_rep_x_uag_oops_dataset_v1.json",
      "llama3_pred", "Llama-3-8B-Instruct over BLIP-2 per-second frame captions", "oops", UAG_CAP),
     ("uag-videochatgpt-ssbd", "results/video_chatgpt_pred_ssbd_dataset.json", "video_chatgpt_pred",
      "Video-ChatGPT (7B)", "ssbd", UAG_SMALL_CAP),
     ("uag-videollama2-ssbd", "results/video_llama2_pred_ssbd_dataset.json", "video_llama2_pred",
-     "Video-LLaMA 2 (7B)", "ssbd", UAG_SMALL_CAP),
+     "Video-LLaMA (DAMO-NLP-SG, audio-visual eval config; 'video_llama2' in the repo)", "ssbd", UAG_SMALL_CAP),
     ("uag-llama3-vl2-ssbd", "results/llama3_pred_x_videollama2_text_rep_x_ssbd_dataset.json", "llama3_pred",
-     "Llama-3-8B-Instruct over Video-LLaMA 2 clip descriptions", "ssbd", UAG_SMALL_CAP),
+     "Llama-3-8B-Instruct over Video-LLaMA clip descriptions", "ssbd", UAG_SMALL_CAP),
     ("uag-llama3-blip2-ssbd", "results/llama3_pred_x_blip2_text_rep_x_ssbd_dataset.json", "llama3_pred",
      "Llama-3-8B-Instruct over BLIP-2 per-second frame captions", "ssbd", UAG_SMALL_CAP),
     ("uag-videochatgpt-funqa", "results/video_chatgpt_pred_x_funqa_dataset.json", "video_chatgpt_pred",
      "Video-ChatGPT (7B)", "funqa", UAG_SMALL_CAP),
     ("uag-videollama-funqa", "results/videollama_pred_x_funqa_dataset.json", "videollama_pred",
-     "Video-LLaMA (7B)", "funqa", UAG_SMALL_CAP),
+     "Video-LLaMA (DAMO-NLP-SG)", "funqa", UAG_SMALL_CAP),
 ]
 
 
@@ -106,7 +106,7 @@ UAL_FILES = [
     ("ual-llama3-blip2-funqa", "outputs/vlm_llm_prediction_generations/blip2_llama3_funqa.json", "llama3_pred",
      "Llama-3-8B-Instruct over BLIP-2 per-second frame captions", "funqa", UAG_SMALL_CAP),
     ("ual-llama3-vl2-funqa", "outputs/vlm_llm_prediction_generations/videollama2_llama3_funqa.json", "llama3_pred",
-     "Llama-3-8B-Instruct over Video-LLaMA 2 clip descriptions", "funqa", UAG_SMALL_CAP),
+     "Llama-3-8B-Instruct over Video-LLaMA clip descriptions", "funqa", UAG_SMALL_CAP),
 ]
 
 
