@@ -1,9 +1,16 @@
-"""``timebench check``: exit 1 naming each metric that dropped against a baseline."""
+"""``timebench check``: exit 1 naming each metric that dropped against a baseline.
+
+Exit codes: 0 every metric compared and none dropped; 1 a regression, or anything that cannot
+be compared (NaN/null baseline value, empty baseline, another sample set; it fails closed, see
+:mod:`timebench.check`); 2 bad input (unreadable or malformed file, a ``--tolerance`` that is
+not a finite number >= 0).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 
@@ -65,8 +72,9 @@ def main(args: argparse.Namespace) -> int:
     from ..errors import InputError
     from ..report.tables import print_table, rows_table
 
-    if args.tolerance < 0:
-        raise InputError("must be >= 0", field="--tolerance")
+    if not math.isfinite(args.tolerance) or args.tolerance < 0:
+        raise InputError(f"must be a finite number >= 0, got {args.tolerance!r}",
+                         field="--tolerance")
     results, baseline = _load(args.results), _load(args.baseline)
     comparisons, warnings = compare_results(results, baseline, tolerance=args.tolerance,
                                             mode=args.mode)
@@ -82,7 +90,8 @@ def main(args: argparse.Namespace) -> int:
                                                    "status"], rows, justify_from=3))
     if bad:
         for c in bad:
-            print(f"REGRESSION {c.model}/{c.task}/{c.metric}: {c.reason}")
+            kind = "UNCOMPARABLE" if c.reason.startswith("cannot compare") else "REGRESSION"
+            print(f"{kind} {c.model}/{c.task}/{c.metric}: {c.reason}")
         return 1
     print(f"ok: {len(comparisons)} metrics compared, none dropped beyond tolerance "
           f"{args.tolerance:g} (mode {args.mode})")
