@@ -25,44 +25,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--all", action="store_true", help="list every compared metric, not only drops")
 
 
+def _constant(name: str) -> float:
+    return float("nan")  # NaN/Infinity literals read as an undefined value (check fails closed)
+
+
 def _load(path: str):
     from ..errors import InputError
     from ..io import read_text_file
 
     try:
-        data = json.loads(read_text_file(Path(path)))
+        data = json.loads(read_text_file(Path(path)), parse_constant=_constant)
     except json.JSONDecodeError as exc:
         raise InputError(f"malformed JSON: {exc.msg}", path=path, line=exc.lineno) from None
     except RecursionError:
         raise InputError("JSON nested too deeply", path=path) from None
-    if not isinstance(data, dict) or "results" not in data:
-        raise InputError("not a timebench results file (no 'results' key)", path=path,
-                         field="results")
-    _check_shape(data, path)
+    from ..results_schema import check_results_shape
+
+    check_results_shape(data, path)
     return data
-
-
-def _check_shape(data: dict, path: str) -> None:
-    """The parts of the results schema that ``check`` and ``leaderboard`` read."""
-    from ..errors import InputError
-
-    def mapping(value, field):
-        if not isinstance(value, dict):
-            raise InputError("expected an object", path=path, field=field)
-        return value
-
-    for task, info in mapping(data.get("tasks", {}), "tasks").items():
-        mapping(info, f"tasks.{task}")
-    for model, per_task in mapping(data["results"], "results").items():
-        for task, res in mapping(per_task, f"results.{model}").items():
-            where = f"results.{model}.{task}"
-            mapping(res, where)
-            mapping(res.get("metrics", {}), where + ".metrics")
-            for metric, ci in mapping(res.get("ci", {}), where + ".ci").items():
-                if not (isinstance(ci, list) and len(ci) == 2 and all(
-                        isinstance(x, (int, float)) and not isinstance(x, bool) for x in ci)):
-                    raise InputError("expected [low, high]", path=path,
-                                     field=f"{where}.ci.{metric}")
 
 
 def main(args: argparse.Namespace) -> int:

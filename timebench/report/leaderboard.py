@@ -14,7 +14,8 @@ from typing import Any, Iterable, Mapping
 from ..results import higher_is_better
 from .tables import format_value
 
-__all__ = ["overview_rows", "leaderboard_table", "leaderboard_markdown", "task_metric_rows"]
+__all__ = ["overview_rows", "leaderboard_table", "leaderboard_markdown", "task_metric_rows",
+           "md_text"]
 
 
 def _primary(results: Mapping[str, Any], task: str) -> str:
@@ -102,11 +103,26 @@ def task_metric_rows(results: Mapping[str, Any], task: str) -> tuple[list[str], 
     return header, rows
 
 
+def md_text(value: Any) -> str:
+    """Text from a results file made safe for one Markdown table cell or heading.
+
+    Names come from untrusted files: newlines would end the table row, ``|`` would add a
+    column, raw HTML (``<script>``, ``<img onerror>``) would be rendered by GitHub and
+    friends, and backticks or emphasis characters would change the formatting.  Control
+    characters are escaped as ``\\xNN``, HTML and Markdown specials become entities or
+    backslash escapes.
+    """
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in str(value))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "".join("\\" + c if c in "\\`*_[]|#!~" else c for c in text)
+
+
 def _md_table(header: list[str], rows: Iterable[list[str]]) -> str:
-    esc = [h.replace("|", "\\|") for h in header]
+    esc = [md_text(h) for h in header]
     lines = ["| " + " | ".join(esc) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
     for row in rows:
-        lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |")
+        lines.append("| " + " | ".join(md_text(c) for c in row) + " |")
     return "\n".join(lines)
 
 
@@ -117,7 +133,7 @@ def leaderboard_markdown(all_results: Mapping[str, Mapping[str, Any]]) -> str:
            "stored results in `leaderboards/results/`. Do not edit by hand.", ""]
     for suite, results in all_results.items():
         tasks = list(results.get("tasks", {}))
-        out += [f"## Suite `{suite}`", ""]
+        out += [f"## Suite {md_text(suite)}", ""]
         header = ["model", *[f"{t} ({_primary(results, t)})" for t in tasks], "mean (tasks)"]
         rows = []
         for model, values, mean, n in overview_rows(results):
@@ -127,13 +143,15 @@ def leaderboard_markdown(all_results: Mapping[str, Mapping[str, Any]]) -> str:
         out += [_md_table(header, rows), ""]
         for task in tasks:
             info = results["tasks"][task]
-            out += [f"### {task}", "",
-                    f"task version `{info.get('version')}`, {info.get('n')} samples, "
-                    f"samples hash `{str(info.get('samples_hash', ''))[:12]}`, "
-                    f"parser `{info.get('parser')}`; values with 95% bootstrap intervals "
-                    f"({results.get('bootstrap', {}).get('iterations', '?')} resamples).", ""]
+            boot = results.get("bootstrap") or {}
+            out += [f"### {md_text(task)}", "",
+                    f"task version {md_text(info.get('version'))}, {md_text(info.get('n'))} "
+                    f"samples, samples hash {md_text(str(info.get('samples_hash') or '')[:12])}, "
+                    f"parser {md_text(info.get('parser'))}; values with 95% bootstrap "
+                    f"intervals ({md_text(boot.get('iterations', '?'))} resamples).", ""]
             header, rows = task_metric_rows(results, task)
             out += [_md_table(header, rows), ""]
-        out += [f"timebench {results.get('timebench_version')} · git "
-                f"`{(results.get('git_hash') or 'unknown')[:10]}` · seed {results.get('seed')}", ""]
+        out += [f"timebench {md_text(results.get('timebench_version'))} · git "
+                f"{md_text((results.get('git_hash') or 'unknown')[:10])} · seed "
+                f"{md_text(results.get('seed'))}", ""]
     return "\n".join(out)
