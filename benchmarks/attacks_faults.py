@@ -153,10 +153,15 @@ def fault_attacks(A: Attacks) -> None:
         r0["generation"]["text"] = 5
         r1 = copy.deepcopy(recs[1])
         r1["generation"] = {"events": [{"onset": 5, "offset": 2}]}
-        bad = [json.dumps(r0).encode(), b"garbage in the middle",
-               json.dumps(r1).encode(), json.dumps({"v": 1, "key": recs[2]["key"]}).encode(),
+        from timebench.cache import CACHE_VERSION, line_sum
+
+        def summed(r):  # a valid checksum, so only the content makes the line bad
+            r = {k: v for k, v in r.items() if k != "sum"}
+            return json.dumps({**r, "sum": line_sum(r)}).encode()
+        bad = [summed(r0), b"garbage in the middle",
+               summed(r1), json.dumps({"v": CACHE_VERSION, "key": recs[2]["key"]}).encode(),
                recs[3]["key"].encode() + b"\xff", *lines[4:],
-               json.dumps({"v": 1, "key": "0" * 32, "generation": {"text": "1 - 2"}}).encode()]
+               summed({"v": CACHE_VERSION, "key": "0" * 32, "generation": {"text": "1 - 2"}})]
         part.write_bytes(b"\n".join(bad) + b"\n")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
