@@ -19,6 +19,7 @@ import math
 import os
 import platform
 import random
+import re
 import shutil
 import signal
 import socket
