@@ -57,7 +57,7 @@ def attacks(A: Attacks) -> None:
         return fn
 
     A.run("paths: leaderboard --store", "results `suite` = `../../../escaped`",
-          "stored inside leaderboards/results/ under a slug + hash", store("../../../escaped"))
+          "stored inside leaderboards/results/ under a slug + `~` + hash", store("../../../escaped"))
     A.run("paths: leaderboard --store", "results `suite` = an absolute path `/tmp/x`",
           "stored inside leaderboards/results/", store(str(d / "abs" / "x")))
     A.run("paths: leaderboard --store", "results `suite` with a newline and a NUL byte",

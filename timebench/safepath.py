@@ -6,13 +6,16 @@ report reads, a model name the run sub-folder).  Every such value goes through t
 
 * :func:`safe_component` turns a name into one path component, *injectively*: a name made only
   of ``[A-Za-z0-9._=-]`` (not starting with a dot) is kept as is; any other name becomes a slug
-  plus ``-`` and 8 hex digits of its SHA-256, so ``random[seed=1]`` and ``random(seed=1)`` never
+  plus ``~`` and 8 hex digits of its SHA-256, so ``random[seed=1]`` and ``random(seed=1)`` never
   share a folder, and ``../x`` can never leave the parent;
 * :func:`inside` resolves a relative path from a file under a base folder and refuses an
   absolute path, ``..``, and anything that resolves (through symbolic links) outside the base;
 * :func:`write_path` builds a path under a root folder timebench owns (a run folder, a cache
   folder) and refuses to write through a symbolic link planted below that root: the root
   itself may be a link (runs kept on another disk), nothing inside it may.
+
+The hashed form uses ``~``, which a kept name never contains, so a kept name and a hashed one
+never meet; two hashed names meet only if their slugs and 32-bit hashes both agree.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ def safe_component(name: str, *, field: str = "name") -> str:
         return name
     slug = re.sub(r"[^A-Za-z0-9._=-]+", "_", name).strip("._")[:60] or "x"
     digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    return f"{slug}-{digest}"
+    return f"{slug}~{digest}"
 
 
 def inside(base: str | os.PathLike, rel: str, *, path: str | None = None,
