@@ -78,8 +78,12 @@ def markdown(rows: list[Row], seconds: float,
         "",
         "The same behaviours are asserted in CI by `tests/test_fuzz_parsing.py`, "
         "`tests/test_fuzz_score.py`, `tests/test_fuzz_loaders.py`, "
-        "`tests/test_fuzz_no_code_execution.py`, `tests/test_faults.py` and "
-        "`tests/test_reproducibility.py` (hypothesis, with more cases). Paths under the "
+        "`tests/test_fuzz_no_code_execution.py`, `tests/test_faults.py`, "
+        "`tests/test_reproducibility.py`, `tests/test_trust.py` and "
+        "`tests/test_schema_properties.py` (hypothesis, with more cases; the last one checks, "
+        "for every task, that `score` either exits 2 naming file, line and field or gives a "
+        "number equal to an independent recomputation). Attacks live in "
+        "`benchmarks/attacks_*.py`, one module per class. Paths under the "
         "temporary work folder are shown as `$TMP`.",
         "",
         "| # | area | what was tried | expected | what happened | time | result |",
@@ -109,6 +113,13 @@ def markdown(rows: list[Row], seconds: float,
         exp = r["expect"]["outcome"] + (f" {r['expect']['events']}" if "events" in r["expect"] else "")
         out.append(f"| {r['id']} | `{esc(text[:70])}` | {esc(exp)} | {esc(r['observed'])} | "
                    f"{esc(r['known_issue'])} |")
+    if classes:
+        out += ["", "## Classes of defect and their root fixes", "",
+                "| class | root fix | attacks covering it |", "|---|---|---|"]
+        for name, fix, nums in classes:
+            span = f"#{nums[0]}-#{nums[-1]}" if len(nums) > 1 else \
+                (f"#{nums[0]}" if nums else "none")
+            out.append(f"| {esc(name)} | {esc(fix)} | {span} ({len(nums)}) |")
     out += ["", "## Decisions", "",
             "- Symbolic links inside a dataset root are followed (the root check is lexical, "
             "`timebench/datasets/base.py`): users link audio folders in from other disks. A "
@@ -118,7 +129,37 @@ def markdown(rows: list[Row], seconds: float,
             "- `--models package.module:Class` (and a suite's `adapter:`) imports user code on "
             "purpose (the plugin mechanism); task cards, data files and settings never can.",
             "- `--output /dev/stdout` (or any existing non-regular file) is written directly; "
-            "a symbolic link to a regular file is followed and its target replaced atomically.",
+            "a symbolic link to a regular file is followed and its target replaced atomically. "
+            "Inside a run or cache folder no link is followed for writes (exit 2 naming it): "
+            "the folder given as `--out` may itself be a link, nothing planted below it.",
+            "- Typed schema (`timebench/schema.py`): a yes/no answer is a JSON boolean or exactly "
+            "`yes`/`no`/`true`/`false` (any case, one final period), coerced; counts and "
+            "durations are numbers or strings holding exactly a number (optionally `s`, "
+            "`seconds`, `times`); anything else is exit 2 naming file, line and field. The QA "
+            "metric uses the same coercion, so what is accepted is what is scored.",
+            "- A structured field wins over `text` in a prediction: `events`, then `answer`, "
+            "then `present`; the text is ignored, noted per sample and counted as "
+            "`n_text_ignored` in the `score` output, with a warning.",
+            "- Times and durations above 1e9 s (about 31 years) are refused as input; metrics "
+            "called directly stay exact for any finite time (segment counts switch to integer "
+            "interval unions beyond 2^40 segments or 2e7 cells).",
+            "- `check` exit codes: 0 all compared, none dropped; 1 a regression or anything "
+            "uncomparable (NaN/null baseline value while the results have a number, empty "
+            "baseline or task, another `samples_hash`, a task missing from `tasks`); 2 bad "
+            "input (unreadable/malformed file, `--tolerance` not a finite number >= 0). A "
+            "metric undefined in both files passes; a differing task version only warns.",
+            "- Output folder names: a model or suite name made only of `[A-Za-z0-9._=-]` (not "
+            "starting with a dot) is used as is; any other becomes a slug plus `~` and 8 hex "
+            "digits of its SHA-256, so names differing in punctuation never share a folder.",
+            "- Run lock: `<out>/.timebench-lock.<rank>` (pid and host). A live holder: exit 2. "
+            "A dead pid on this host: a stale lock, taken over with a warning. Another host: "
+            "never broken automatically (the message names the file to remove).",
+            "- The HTML report reads a results file's `run_dir` only when it lies inside the "
+            "current folder or the results file's folder, or when its own `results.json` is "
+            "the same run (same `created` and sample hashes).",
+            "- Cache: the key hashes every output-relevant input (see `timebench/cache.py`); "
+            "each line carries a checksum; lines of cache version 1 are skipped with one "
+            "warning per file (their samples are recomputed once).",
             ""]
     return "\n".join(out)
 
