@@ -152,9 +152,14 @@ class _RunFiles:
             return None, "no path recorded"
         if Path(rel).is_absolute() or ".." in Path(rel).parts:
             return None, f"{rel}: refused, the path leaves the run directory"
+        from ..safepath import inside
+
         for base in self.bases:
-            p = (base / rel).resolve()
-            if p.is_relative_to(base) and p.is_file():
+            try:
+                p = inside(base, rel)  # the one check for paths read from results files
+            except TimebenchError:
+                continue
+            if p.is_file():
                 return p, None
         where = str(self.bases[0]) if self.bases else "(no run directory)"
         return None, f"{rel}: not found in {where}"
