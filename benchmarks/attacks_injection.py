@@ -108,6 +108,20 @@ def attacks(A: Attacks) -> None:
           "backticks; suite name with a newline, `#` and `<img onerror>`",
           "escaped: no raw HTML, no extra row or heading", markdown_names)
 
+    def markdown_image():
+        res = _valid()
+        res["results"] = {"![x](https://tracker.example/p.png) [y](javascript:alert(1))":
+                          res["results"]["m"]}
+        src = write(d / "img" / "results.json", json.dumps(res))
+        md = d / "img" / "LEADERBOARD.md"
+        rc, _, err = cli("leaderboard", src, "--markdown", md)
+        text = md.read_text() if md.exists() else ""
+        live = re.search(r"(?<!\\)\]\(", text) is not None
+        return f"exit {rc}; a live inline link or image left: {live}", rc == 0 and not live
+    A.run("injection: Markdown", "model name `![x](https://tracker.example/p.png)` and a "
+          "`javascript:` link", "no live image or link (`](` escaped); brackets kept",
+          markdown_image)
+
     def html_names():
         res = _valid()
         res["results"] = {"<img src=x onerror=alert(1)>": res["results"]["m"]}

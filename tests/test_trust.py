@@ -186,8 +186,10 @@ def test_leaderboard_malformed_shapes_exit_2(tmp_path, path, value, field):
 def test_md_text_escapes_structure_and_html():
     from timebench.report.leaderboard import md_text
 
-    out = md_text("a|b\n<script>`x`")
+    out = md_text("a|b\n<script>`x` ![i](http://t/p.png)")
     assert "\n" not in out and "<" not in out and "\\|" in out and "\\`" in out
+    assert "](" not in out.replace("]\\(", "")
+    assert md_text("R1@0.5 [0.1, 0.2] event_f1") == "R1@0.5 [0.1, 0.2] event_f1"
 
 
 @pytest.mark.parametrize("baseline,expect", [
