@@ -33,12 +33,19 @@ from pathlib import Path
 import pytest
 
 import timebench.io as tio
-from timebench.cache import CorruptCacheLine, ResultCache
+from timebench.cache import CACHE_VERSION, CorruptCacheLine, ResultCache, line_sum
 from timebench.cli import main
 from timebench.results import strip_volatile
 
 from procs import ECHO  # noqa: E402 (tests/helpers, put on sys.path by conftest.py)
 from procs import helper_env as _env  # noqa: E402
+
+
+def _summed(rec: dict) -> dict:
+    """``rec`` with a correct per-line checksum (so only its content can make it invalid)."""
+    rec = {k: v for k, v in rec.items() if k != "sum"}
+    rec["sum"] = line_sum(rec)
+    return rec
 
 
 def _cli(*argv) -> tuple[int, str, str]:
@@ -330,7 +337,7 @@ def test_corrupt_cache_lines_are_skipped_and_recomputed(tmp_path):
                 r["generation"] = v
             else:
                 r["generation"][k] = v
-        return json.dumps(r).encode()
+        return json.dumps(_summed(r)).encode()  # a valid checksum: the content check rejects it
 
     # lines 0-5 are replaced by damaged copies (their samples must be recomputed);
     # 6 and 7 stay valid; extra lines of every kind are mixed in between
@@ -339,13 +346,14 @@ def test_corrupt_cache_lines_are_skipped_and_recomputed(tmp_path):
         b"this is not json at all",                                 # garbage in the middle
         damaged(1, events="abc"),                                   # wrong type
         damaged(2, events=[{"onset": 5, "offset": 2}]),             # onset > offset
-        json.dumps({"v": 1, "key": recs[3]["key"], "gen": {}}).encode(),  # wrong schema
+        json.dumps({"v": CACHE_VERSION, "key": recs[3]["key"], "gen": {}}).encode(),  # schema
         damaged(4, generation=[1, 2]),                              # wrong schema
         recs[5]["key"].encode() + b"\xff\xfe",                      # invalid UTF-8
-        b'{"v": 1, "key": "' + recs[6]["key"].encode() + b'", "generation": {"events": '
+        b'{"v": 2, "key": "' + recs[6]["key"].encode() + b'", "generation": {"events": '
         b'[{"onset": NaN, "offset": 1}]}}',                         # NaN literal, same key
         lines[6], lines[7],
-        json.dumps({"v": 1, "key": "0" * 32, "id": "ghost", "generation": {"text": "1 - 2"}}).encode(),
+        json.dumps(_summed({"v": CACHE_VERSION, "key": "0" * 32, "id": "ghost",
+                            "generation": {"text": "1 - 2"}})).encode(),
         b"[" * 100_000 + b"]" * 100_000,                            # deep nesting
         json.dumps({"v": 99, "key": recs[7]["key"], "generation": {"text": "0 - 0"}}).encode(),
     ]

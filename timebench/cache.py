@@ -6,11 +6,20 @@ Layout::
 
 One line per finished sample::
 
-    {"v": 1, "key": "<sample key>", "id": "<sample id>", "generation": {...}, "elapsed": 0.12}
+    {"v": 2, "key": "<sample key>", "id": "<sample id>", "generation": {...}, "elapsed": 0.12,
+     "sum": "<16 hex digits>"}
 
-* The sample key hashes everything that can change the model's output for that sample: the
-  rendered prompt, the audio path, duration and the reference content (see :func:`sample_key`);
-  the file is already specific to the model fingerprint and the task version.
+* The sample key is the one identity of a cached output (issue 15): it hashes *every* input that
+  can change it -- the sample id, the rendered prompt, the audio path, duration and reference
+  content, the run seed and the per-sample seed, the class vocabulary, the task name and task
+  version, the adapter name, its fingerprint and its settings, and the cache format version
+  (see :func:`sample_key`).  A rerun with another ``--seed`` or other model settings never
+  reuses an output made under the old ones.
+* ``sum`` is a checksum of the rest of the line; a line whose sum does not match, or whose
+  ``id`` is not the id its key was made for (:meth:`ResultCache.load` with ``expected``), is
+  skipped with one :class:`CorruptCacheLine` warning and the sample is recomputed.  Lines of
+  an older cache version are skipped too (one warning per file).
+* Appends never follow a symbolic link planted in place of a part file (``O_NOFOLLOW``).
 * Lines are appended and ``fsync``'d after every batch, so a killed run loses at most the batch
   in flight.  A torn last line (killed mid-write) is skipped with a warning on load and the
   sample is recomputed; a newline is written before the next append so later lines stay whole.
@@ -36,9 +45,10 @@ from typing import Any, Iterable, Mapping
 
 from .io import dumps_json
 
-__all__ = ["CACHE_VERSION", "sample_key", "ResultCache", "CorruptCacheLine", "check_generation"]
+__all__ = ["CACHE_VERSION", "sample_key", "line_sum", "ResultCache", "CorruptCacheLine",
+           "check_generation"]
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 class CorruptCacheLine(UserWarning):
@@ -90,9 +100,25 @@ def check_generation(gen: Any) -> str | None:
 
 
 def sample_key(*, sample_id: str, prompt: str, audio: str | None, duration: float | None,
-               reference_hash: str) -> str:
-    blob = json.dumps([sample_id, prompt, audio, duration, reference_hash], ensure_ascii=False)
+               reference_hash: str, run_seed: int | None = None, sample_seed: int | None = None,
+               task: str | None = None, task_version: str | None = None,
+               labels: Any = None, model: Mapping[str, Any] | None = None) -> str:
+    """The cache identity of one output: a hash of every input that can change it."""
+    blob = json.dumps({"cache_version": CACHE_VERSION, "id": sample_id, "prompt": prompt,
+                       "audio": audio, "duration": duration, "reference": reference_hash,
+                       "run_seed": run_seed, "sample_seed": sample_seed, "task": task,
+                       "task_version": task_version,
+                       "labels": list(labels) if labels is not None else None,
+                       "model": dict(model) if model is not None else None},
+                      ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+
+
+def line_sum(rec: Mapping[str, Any]) -> str:
+    """Checksum of a cache record without its ``sum`` field (canonical JSON)."""
+    body = {k: v for k, v in rec.items() if k != "sum"}
+    blob = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
 class ResultCache:
@@ -100,7 +126,9 @@ class ResultCache:
 
     def __init__(self, root: str | os.PathLike, *, model_fingerprint: str, task: str,
                  task_version: str, rank: int = 0):
-        self.dir = Path(root) / model_fingerprint
+        from .safepath import write_path
+
+        self.dir = write_path(root, model_fingerprint)
         self.stem = f"{task}-{task_version}"
         self.rank = rank
         self.path = self.dir / f"{self.stem}.part-{rank}.jsonl"
@@ -110,21 +138,37 @@ class ResultCache:
     def parts(self) -> list[Path]:
         return sorted(self.dir.glob(f"{self.stem}.part-*.jsonl"))
 
-    def load(self) -> dict[str, dict[str, Any]]:
-        """Map sample key -> the newest record (successful records win over errors)."""
+    def load(self, expected: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
+        """Map sample key -> the newest record (successful records win over errors).
+
+        ``expected`` maps the keys a run asks for to their sample ids: a line whose id is not
+        the one its key was made for is skipped (warned once) and the sample recomputed.
+        """
         out: dict[str, dict[str, Any]] = {}
         self.corrupt_lines = 0
         for part in self.parts():
+            old_version = 0
             with open(part, "rb") as fh:
                 for number, raw in enumerate(fh, start=1):
                     if not raw.strip():
                         continue
                     try:
                         rec = json.loads(raw.decode("utf-8"))
+                        if isinstance(rec, dict) and isinstance(rec.get("v"), int) \
+                                and not isinstance(rec.get("v"), bool) \
+                                and rec["v"] < CACHE_VERSION:
+                            old_version += 1
+                            continue
                         if not isinstance(rec, dict) or rec.get("v") != CACHE_VERSION \
                                 or not isinstance(rec.get("key"), str) \
                                 or not isinstance(rec.get("generation"), dict):
                             raise ValueError("not a cache record")
+                        if rec.get("sum") != line_sum(rec):
+                            raise ValueError("checksum mismatch")
+                        if expected is not None and rec["key"] in expected \
+                                and rec.get("id") != expected[rec["key"]]:
+                            raise ValueError(f"id {str(rec.get('id'))[:40]!r} does not match "
+                                             "its key")
                         problem = check_generation(rec["generation"])
                         if problem is not None:
                             raise ValueError(problem)
@@ -142,16 +186,25 @@ class ResultCache:
                             and rec["generation"].get("error"):
                         continue  # never let a later error hide a finished result
                     out[rec["key"]] = rec
+            if old_version and (str(part), 0) not in self._warned:
+                self._warned.add((str(part), 0))
+                warnings.warn(f"{part}: {old_version} line(s) of an older cache version skipped; "
+                              "those samples will be recomputed", CorruptCacheLine, stacklevel=2)
         return out
 
     def append(self, records: Iterable[Mapping[str, Any]]) -> None:
         """Append records and fsync; starts on a fresh line if the file ends mid-line."""
-        lines = [dumps_json({"v": CACHE_VERSION, **rec}, indent=None) + "\n" for rec in records]
+        lines = []
+        for rec in records:
+            body = json.loads(dumps_json({"v": CACHE_VERSION, **rec}, indent=None))
+            body["sum"] = line_sum(body)
+            lines.append(dumps_json(body, indent=None) + "\n")
         if not lines:
             return
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "ab+") as fh:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o666)
+            with os.fdopen(fd, "ab+") as fh:
                 fh.seek(0, os.SEEK_END)
                 if fh.tell() > 0:
                     fh.seek(-1, os.SEEK_END)

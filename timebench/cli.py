@@ -24,7 +24,7 @@ from .errors import TimebenchError
 COMMANDS = {
     "score": "Score a predictions file against references (no model needed).",
     "run": "Run models on tasks (or a leaderboard suite), cache outputs, score, store results.",
-    "check": "Compare results with a baseline; exit 1 when a metric dropped.",
+    "check": "Compare results with a baseline; exit 1 when a metric dropped or cannot be compared.",
     "leaderboard": "Print/regenerate the leaderboard from stored results (terminal, Markdown, HTML).",
     "tasks": "List the registered tasks (or show one task card).",
     "models": "List the registered model adapters.",

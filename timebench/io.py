@@ -24,7 +24,7 @@ from .errors import InputError
 from .types import Event, Prediction, Reference
 
 __all__ = [
-    "MAX_FILE_BYTES", "MAX_LINE_BYTES", "MAX_DEPTH",
+    "MAX_FILE_BYTES", "MAX_LINE_BYTES", "MAX_DEPTH", "MAX_TIME",
     "iter_records", "read_records", "parse_number", "parse_time_cells", "parse_events",
     "reference_from_dict", "prediction_from_dict", "read_references", "read_predictions",
     "read_dcase_tsv", "write_dcase_tsv", "atomic_write_text", "atomic_write_json",
@@ -36,6 +36,7 @@ MAX_FILE_BYTES = 2 * 1024**3       # 2 GiB: larger inputs are refused, not half-
 MAX_LINE_BYTES = 16 * 1024**2      # 16 MiB for one JSONL record
 MAX_DEPTH = 64                     # JSON nesting depth
 MAX_YAML_NODES = 100_000           # values in one YAML file (task card, suite), aliases expanded
+MAX_TIME = 1e9                     # seconds (about 31 years): a larger time or duration is refused
 
 TEXT_ALIASES = ("text", "model_prediction", "prediction", "response")
 
@@ -166,9 +167,21 @@ def read_yaml_file(path: str | os.PathLike, *, missing: str = "file not found") 
 
 
 def _iter_json_list(text: str, path: str) -> Iterator[tuple[int, Any]]:
-    """Yield ``(line, item)`` for each element of a top-level JSON array, tracking lines."""
+    """Yield ``(line, item)`` for each element of a top-level JSON array, tracking lines.
+
+    Line numbers are counted incrementally (only the newlines between the previous position
+    and the current one), so a list of ``n`` items costs ``O(size)``, not ``O(n * size)``.
+    """
     pos = text.index("[") + 1
     n = len(text)
+    counted = [0, 1]  # position up to which newlines are counted, line number there
+
+    def line_at(p: int) -> int:
+        start, line = counted
+        if p > start:
+            line += text.count("\n", start, p)
+            counted[0], counted[1] = p, line
+        return line
 
     def skip_ws(p: int) -> int:
         while p < n and text[p] in " \t\r\n":
@@ -179,11 +192,11 @@ def _iter_json_list(text: str, path: str) -> Iterator[tuple[int, Any]]:
     if pos < n and text[pos] == "]":
         if text[pos + 1:].strip():
             raise InputError("malformed JSON: extra data after the list", path=path,
-                             line=text.count("\n", 0, pos) + 1)
+                             line=line_at(pos))
         return
     while True:
         pos = skip_ws(pos)
-        line = text.count("\n", 0, pos) + 1
+        line = line_at(pos)
         try:
             item, end = _DECODER.raw_decode(text, pos)
         except RecursionError:
@@ -195,18 +208,16 @@ def _iter_json_list(text: str, path: str) -> Iterator[tuple[int, Any]]:
         yield line, item
         pos = skip_ws(end)
         if pos >= n:
-            raise InputError("malformed JSON: unterminated list", path=path,
-                             line=text.count("\n", 0, pos) + 1)
+            raise InputError("malformed JSON: unterminated list", path=path, line=line_at(pos))
         if text[pos] == ",":
             pos += 1
             continue
         if text[pos] == "]":
             if text[pos + 1:].strip():
                 raise InputError("malformed JSON: extra data after the list", path=path,
-                                 line=text.count("\n", 0, pos) + 1)
+                                 line=line_at(pos))
             return
-        raise InputError("malformed JSON: expected ',' or ']'", path=path,
-                         line=text.count("\n", 0, pos) + 1)
+        raise InputError("malformed JSON: expected ',' or ']'", path=path, line=line_at(pos))
 
 
 def iter_records(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
@@ -258,6 +269,9 @@ def parse_number(value: Any, *, field: str, allow_negative: bool = False, path: 
         raise InputError("NaN or infinite value", path=path, line=line, field=field)
     if out < 0 and not allow_negative:
         raise InputError(f"negative time {out}", path=path, line=line, field=field)
+    if not allow_negative and out > MAX_TIME:
+        raise InputError(f"time {out:g} s is beyond the limit of {MAX_TIME:g} s", path=path,
+                         line=line, field=field)
     return out
 
 
@@ -275,6 +289,9 @@ def parse_time_cells(cells: Sequence[tuple[str, str]], *, path: str, line: int) 
             raise InputError("NaN or infinite value", path=path, line=line, field=name)
         if v < 0:
             raise InputError(f"negative time {v}", path=path, line=line, field=name)
+        if v > MAX_TIME:
+            raise InputError(f"time {v:g} s is beyond the limit of {MAX_TIME:g} s", path=path,
+                             line=line, field=name)
         values.append(v)
     (first, _), (second, _) = cells
     if values[0] > values[1]:

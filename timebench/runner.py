@@ -40,7 +40,10 @@ from . import __version__
 from .cache import ResultCache, sample_key
 from .errors import InputError, TimebenchError
 from .io import atomic_write_json, write_jsonl
+from .options import batch_size_setting, check_run_options
 from .redact import Redactor, redact_command
+from .runlock import RunLock
+from .safepath import safe_component, write_path
 from .results import (SCHEMA_VERSION, bootstrap_intervals, environment, git_hash)
 from .scoring import score
 from .tasks import Task, hash_references, load_task_data
@@ -348,15 +351,19 @@ def _batches(items: list[_Item], batch_size: int) -> list[list[_Item]]:
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-def _prepare_items(task: Task, loaded, refs: Sequence[Reference], labels, seed: int) -> list[_Item]:
+def _prepare_items(task: Task, loaded, refs: Sequence[Reference], labels, seed: int,
+                   model: Mapping[str, Any] | None = None) -> list[_Item]:
     items = []
     for ref in refs:
         prompt = task.render_prompt(ref, labels=labels)
         audio_path = loaded.audio_path(ref) if ref.audio else None
         ref_hash = hash_references([ref])
+        s_seed = sample_seed(seed, task.name, ref.id)
         key = sample_key(sample_id=ref.id, prompt=prompt, audio=ref.audio,
-                         duration=ref.duration, reference_hash=ref_hash)
-        items.append(_Item(ref, key, prompt, audio_path, sample_seed(seed, task.name, ref.id)))
+                         duration=ref.duration, reference_hash=ref_hash, run_seed=seed,
+                         sample_seed=s_seed, task=task.name, task_version=task.task_version,
+                         labels=labels, model=model)
+        items.append(_Item(ref, key, prompt, audio_path, s_seed))
     return items
 
 
@@ -365,8 +372,8 @@ def _is_done(rec: Mapping[str, Any] | None) -> bool:
 
 
 def _generate_items(adapter, task, items, cache, options, labels, progress, desc, timings):
-    batch_size = int(options.batch_size or adapter.settings.get("batch_size", 0)
-                     or getattr(adapter, "default_batch_size", 8))
+    batch_size = options.batch_size or batch_size_setting(
+        adapter.settings, int(getattr(adapter, "default_batch_size", 8) or 8))
     batches = _batches(items, max(1, batch_size))
     loader = _AudioLoader(adapter.sample_rate, options.prefetch)
     # appends (with their fsync) run on one writer thread, in order, overlapping the model
@@ -402,10 +409,19 @@ def _generate_items(adapter, task, items, cache, options, labels, progress, desc
 
 
 def run(tasks: Sequence[Task], models: Sequence[ModelSpec], options: RunOptions) -> dict[str, Any]:
-    """Run every model on every task; return (and write, on rank 0) the results dict."""
+    """Run every model on every task; return (and write, on rank 0) the results dict.
+
+    The run folder is locked for the run (:mod:`timebench.runlock`); settings are range-checked
+    first (:mod:`timebench.options`)."""
+    rank, world = shard_info()
+    check_run_options(options)
+    with RunLock(options.out_dir, rank):
+        return _run(tasks, models, options, rank, world)
+
+
+def _run(tasks, models, options, rank, world) -> dict[str, Any]:
     from model_adapters import create_adapter
 
-    rank, world = shard_info()
     pin_local_device()
     random.seed(options.seed)
     np.random.seed(options.seed % (2 ** 32))
@@ -445,7 +461,7 @@ def run(tasks: Sequence[Task], models: Sequence[ModelSpec], options: RunOptions)
             labels = labels or task_labels(task, refs)
             datasets[task.name] = (loaded, refs, labels)
             if rank == 0:  # the run directory is self-contained: references next to outputs
-                write_jsonl(out_dir / "references" / f"{task.name}.jsonl",
+                write_jsonl(write_path(out_dir, "references", f"{task.name}.jsonl"),
                             [r.to_dict() for r in refs])
             results["tasks"][task.name] = {
                 "version": task.task_version, "kind": task.kind, "card_hash": task.card_hash,
@@ -476,10 +492,13 @@ def run(tasks: Sequence[Task], models: Sequence[ModelSpec], options: RunOptions)
                     loaded, refs, labels = datasets[task.name]
                     timings = {"model_s": 0.0, "audio_wait_s": 0.0, "scoring_s": 0.0}
                     t_task = time.perf_counter()
-                    items = _prepare_items(task, loaded, refs, labels, options.seed)
+                    items = _prepare_items(task, loaded, refs, labels, options.seed,
+                                           model={"adapter": spec.adapter, "fingerprint": fp,
+                                                  "settings": dict(spec.settings)})
                     cache = ResultCache(options.cache_root, model_fingerprint=fp, task=task.name,
                                         task_version=task.task_version, rank=rank)
-                    done = cache.load()
+                    expected = {it.key: it.ref.id for it in items}
+                    done = cache.load(expected)
                     mine = items[rank::world]
                     todo = [it for it in mine if not _is_done(done.get(it.key))]
                     desc = f"{spec.name} · {task.name}"
@@ -489,11 +508,12 @@ def run(tasks: Sequence[Task], models: Sequence[ModelSpec], options: RunOptions)
                     if rank != 0:
                         continue
                     records = _wait_for_all(cache, items, world, options, adapter, task, labels,
-                                            progress, timings)
+                                            progress, timings, expected)
                     t0 = time.perf_counter()
                     model_results[task.name] = _score_task(task, refs, items, records, labels,
-                                                           options, out_dir / _safe(spec.name)
-                                                           / task.name, out_dir)
+                                                           options, write_path(
+                                                               out_dir, safe_component(spec.name),
+                                                               task.name), out_dir)
                     timings["scoring_s"] = time.perf_counter() - t0
                     timings["wall_s"] = time.perf_counter() - t_task
                     results["timings"]["per_run"].setdefault(spec.name, {})[task.name] = timings
@@ -502,19 +522,16 @@ def run(tasks: Sequence[Task], models: Sequence[ModelSpec], options: RunOptions)
     results["timings"]["wall_s"] = time.perf_counter() - t_start
     results["environment"] = environment()
     if rank == 0:
-        atomic_write_json(out_dir / "results.json", results)
+        atomic_write_json(write_path(out_dir, "results.json"), results)
     return results
 
 
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._=-]+", "_", name).strip("_") or "model"
-
-
-def _wait_for_all(cache, items, world, options, adapter, task, labels, progress, timings):
+def _wait_for_all(cache, items, world, options, adapter, task, labels, progress, timings,
+                  expected=None):
     """Rank 0: wait until every sample is cached; compute leftovers after the timeout."""
     deadline = time.monotonic() + (options.shard_timeout if world > 1 else 0)
     while True:
-        records = cache.load()
+        records = cache.load(expected)
         missing = [i for i, it in enumerate(items) if not _is_done(records.get(it.key))]
         if not missing:
             return records
@@ -554,8 +571,8 @@ def _score_task(task, refs, items, records, labels, options, task_dir: Path, out
     report = score(task, refs, preds, parsed=parsed, frame_scores=frames, labels=labels)
     ci = bootstrap_intervals(report.resample, report.n, iterations=options.bootstrap,
                              confidence=options.confidence, seed=options.seed)
-    write_jsonl(task_dir / "predictions.jsonl", pred_rows)
-    write_jsonl(task_dir / "scores.jsonl", report.per_sample_rows())
+    write_jsonl(write_path(task_dir, "predictions.jsonl"), pred_rows)
+    write_jsonl(write_path(task_dir, "scores.jsonl"), report.per_sample_rows())
     rel = task_dir.relative_to(out_dir)
     j = report.to_json()
     notes = [n for _, r in report.suites for n in r.notes]

@@ -11,6 +11,8 @@ Rules (CONTRACT.md):
 * a prediction whose id is not in the references is an error (exit 2), as is a duplicate id;
 * structured ``events`` in a prediction are used as given (clipped to the clip duration, with a
   note), raw ``text`` goes through the task's parser pipeline (or the one passed explicitly);
+* a structured field wins over ``text``: ``events``, then ``answer``, then ``present``; the text
+  of such a prediction is ignored (noted per sample) and counted in ``n_text_ignored``;
 * ``parse_failure_rate`` = (failed parses + missing predictions) / number of references.
 """
 
@@ -45,6 +47,7 @@ class ScoreReport:
     parsers: dict[str, int]
     samples_hash: str
     labels: tuple[str, ...] | None = None
+    n_text_ignored: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -96,6 +99,7 @@ class ScoreReport:
             "parsers": dict(self.parsers),
             "metric_suites": [suite.describe() for suite, _ in self.suites],
             "samples_hash": self.samples_hash,
+            "n_text_ignored": self.n_text_ignored,
         }
 
 
@@ -136,14 +140,17 @@ def parse_prediction(task: Task, ref: Reference, pred: Prediction | None, *,
         if pred.present is False and events:
             notes = notes + ("present: false with events given; the events count",)
             absent = False
+        if pred.text is not None:
+            notes = notes + ("structured events used; text ignored",)
         return ParsedAnswer(events=events, absent=absent, affirmed=bool(pred.present),
                             value=pred.answer, notes=notes, parser="structured")
     if pred.answer is not None:  # a structured QA answer is canonical, as events are
         notes = ("structured answer used; text ignored",) if pred.text is not None else ()
         return ParsedAnswer(value=pred.answer, parser="structured", notes=notes)
-    if pred.text is None and pred.present is not None:
+    if pred.present is not None:
+        notes = ("structured present used; text ignored",) if pred.text is not None else ()
         return ParsedAnswer(absent=not pred.present, affirmed=bool(pred.present),
-                            parser="structured")
+                            parser="structured", notes=notes)
     from .parsing import parse
 
     name = parser or task.parser_for(ref)
@@ -211,6 +218,8 @@ def score(task: Task, references: Sequence[Reference], predictions: Sequence[Pre
     if unused:
         raise InputError(f"task '{task.name}' has no metric suite(s) {sorted(unused)}; "
                          f"it has {[m['suite'] for m in task.metrics]}", field="metric-arg")
+    n_text_ignored = sum(1 for p in pred_map.values() if p.text is not None and (
+        p.events is not None or p.answer is not None or p.present is not None))
     n_missing = sum(1 for s in samples if s.parsed.parser == "missing")
     n_failed = sum(1 for s in samples if s.parsed.failed)
     rate = n_failed / len(samples) if samples else float("nan")
@@ -218,4 +227,5 @@ def score(task: Task, references: Sequence[Reference], predictions: Sequence[Pre
     return ScoreReport(task=task, samples=samples, suites=suites, metrics=metrics,
                        parse_failure_rate=rate, n_missing=n_missing, n_failed=n_failed,
                        parsers=dict(Counter(s.parsed.parser for s in samples)),
-                       samples_hash=hash_references(references), labels=labels)
+                       samples_hash=hash_references(references), labels=labels,
+                       n_text_ignored=n_text_ignored)

@@ -103,7 +103,11 @@ class Task:
 
     # -- validation -------------------------------------------------------------------------------
     def check_references(self, refs: Sequence[Reference], *, path: str | None = None) -> None:
-        """Raise :class:`InputError` if a reference lacks a field this task needs."""
+        """Raise :class:`InputError` if a reference lacks a field this task needs, or holds a
+        value of the wrong type for the task kind (:mod:`timebench.schema`)."""
+        from .schema import check_reference_values
+
+        check_reference_values(self.kind, refs, path=path)
         for ref in refs:
             where = ref.source or path
             for fld in self.requires:

@@ -1,9 +1,16 @@
-"""``timebench check``: exit 1 naming each metric that dropped against a baseline."""
+"""``timebench check``: exit 1 naming each metric that dropped against a baseline.
+
+Exit codes: 0 every metric compared and none dropped; 1 a regression, or anything that cannot
+be compared (NaN/null baseline value, empty baseline, another sample set; it fails closed, see
+:mod:`timebench.check`); 2 bad input (unreadable or malformed file, a ``--tolerance`` that is
+not a finite number >= 0).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 
@@ -18,44 +25,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--all", action="store_true", help="list every compared metric, not only drops")
 
 
+def _constant(name: str) -> float:
+    return float("nan")  # NaN/Infinity literals read as an undefined value (check fails closed)
+
+
 def _load(path: str):
     from ..errors import InputError
     from ..io import read_text_file
 
     try:
-        data = json.loads(read_text_file(Path(path)))
+        data = json.loads(read_text_file(Path(path)), parse_constant=_constant)
     except json.JSONDecodeError as exc:
         raise InputError(f"malformed JSON: {exc.msg}", path=path, line=exc.lineno) from None
     except RecursionError:
         raise InputError("JSON nested too deeply", path=path) from None
-    if not isinstance(data, dict) or "results" not in data:
-        raise InputError("not a timebench results file (no 'results' key)", path=path,
-                         field="results")
-    _check_shape(data, path)
+    from ..results_schema import check_results_shape
+
+    check_results_shape(data, path)
     return data
-
-
-def _check_shape(data: dict, path: str) -> None:
-    """The parts of the results schema that ``check`` and ``leaderboard`` read."""
-    from ..errors import InputError
-
-    def mapping(value, field):
-        if not isinstance(value, dict):
-            raise InputError("expected an object", path=path, field=field)
-        return value
-
-    for task, info in mapping(data.get("tasks", {}), "tasks").items():
-        mapping(info, f"tasks.{task}")
-    for model, per_task in mapping(data["results"], "results").items():
-        for task, res in mapping(per_task, f"results.{model}").items():
-            where = f"results.{model}.{task}"
-            mapping(res, where)
-            mapping(res.get("metrics", {}), where + ".metrics")
-            for metric, ci in mapping(res.get("ci", {}), where + ".ci").items():
-                if not (isinstance(ci, list) and len(ci) == 2 and all(
-                        isinstance(x, (int, float)) and not isinstance(x, bool) for x in ci)):
-                    raise InputError("expected [low, high]", path=path,
-                                     field=f"{where}.ci.{metric}")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -65,8 +52,9 @@ def main(args: argparse.Namespace) -> int:
     from ..errors import InputError
     from ..report.tables import print_table, rows_table
 
-    if args.tolerance < 0:
-        raise InputError("must be >= 0", field="--tolerance")
+    if not math.isfinite(args.tolerance) or args.tolerance < 0:
+        raise InputError(f"must be a finite number >= 0, got {args.tolerance!r}",
+                         field="--tolerance")
     results, baseline = _load(args.results), _load(args.baseline)
     comparisons, warnings = compare_results(results, baseline, tolerance=args.tolerance,
                                             mode=args.mode)
@@ -82,7 +70,8 @@ def main(args: argparse.Namespace) -> int:
                                                    "status"], rows, justify_from=3))
     if bad:
         for c in bad:
-            print(f"REGRESSION {c.model}/{c.task}/{c.metric}: {c.reason}")
+            kind = "UNCOMPARABLE" if c.reason.startswith("cannot compare") else "REGRESSION"
+            print(f"{kind} {c.model}/{c.task}/{c.metric}: {c.reason}")
         return 1
     print(f"ok: {len(comparisons)} metrics compared, none dropped beyond tolerance "
           f"{args.tolerance:g} (mode {args.mode})")

@@ -38,10 +38,19 @@ def main(args: argparse.Namespace) -> int:
     if args.store:
         if not paths:
             raise InputError("--store needs results files to store", field="--store")
+        from ..safepath import safe_component
+
         for p in paths:
             data = _load(str(p))
-            name = data.get("suite") or p.parent.name
-            atomic_write_json(stored / f"{name}.json", data)
+            # the file's own `suite` field names the stored copy: one safe path component only
+            # (`../../x`, `/etc/x`, a newline... get a slug plus a hash; never a path)
+            name = safe_component(data.get("suite") or p.parent.name, field="suite")
+            target = stored / f"{name}.json"
+            if target.is_symlink():
+                raise InputError("is a symbolic link; refusing to write through it",
+                                 path=str(target), field="--store")
+            atomic_write_json(target, data)
+            print(f"stored {p} as {target}")
         paths = []
     if not paths:
         paths = sorted(stored.glob("*.json"))

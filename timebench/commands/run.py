@@ -35,6 +35,7 @@ def main(args: argparse.Namespace) -> int:
     from ..suites import get_suite
     from ..tasks import get_task
 
+    _check_args(args)
     suite = None
     if args.suite or not args.tasks:
         suite = get_suite(args.suite or "default")
@@ -70,6 +71,17 @@ def main(args: argparse.Namespace) -> int:
         for line in generation_error_lines(results):
             print(f"warning: {line}", file=sys.stderr)
     return 0
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    """Range checks of the numeric options (exit 2 naming the option, never a silent default)."""
+    from ..options import MAX_BATCH, MAX_BOOTSTRAP, MAX_SEED, check_int
+
+    for name, low, high in (("seed", 0, MAX_SEED), ("batch_size", 1, MAX_BATCH),
+                            ("bootstrap", 0, MAX_BOOTSTRAP), ("limit", 1, 2 ** 62)):
+        value = getattr(args, name)
+        if value is not None:
+            check_int(value, field="--" + name.replace("_", "-"), low=low, high=high)
 
 
 def generation_error_lines(results) -> list[str]:

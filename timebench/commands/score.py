@@ -47,8 +47,12 @@ def _apply_durations(refs, path):
 
     from ..io import read_text_file
 
+    from ..io import MAX_TIME, split_lines
+
     durations: dict[str, float] = {}
-    for number, line in enumerate(read_text_file(Path(path)).splitlines(), start=1):
+    lines_of: dict[str, int] = {}
+    by_id = {r.id: r for r in refs}
+    for number, line in enumerate(split_lines(read_text_file(Path(path))), start=1):
         cells = line.split("\t")
         if not line.strip() or cells[0].strip().lower() == "filename":
             continue
@@ -58,11 +62,22 @@ def _apply_durations(refs, path):
             value = float(cells[1])
         except ValueError:
             raise InputError("not a number", path=path, line=number, field="duration") from None
-        if not value >= 0 or value == float("inf"):
-            raise InputError("duration must be a finite non-negative number", path=path,
-                             line=number, field="duration")
-        durations[cells[0].strip()] = value
-    by_id = {r.id: r for r in refs}
+        if not value >= 0 or value > MAX_TIME:
+            raise InputError(f"duration must be a finite number between 0 and {MAX_TIME:g}",
+                             path=path, line=number, field="duration")
+        fid = cells[0].strip()
+        if fid in durations:
+            raise InputError(f"duplicate filename '{fid}' (first on line {lines_of[fid]})",
+                             path=path, line=number, field="filename")
+        # the durations bound the events: an event that ends after its file's end is a
+        # contradiction between the two files, not something to clip silently
+        ref = by_id.get(fid)
+        late = max((e.offset for e in ref.events), default=0.0) if ref is not None else 0.0
+        if late > value + 1e-6:
+            raise InputError(f"duration {value:g} is shorter than the reference event ending at "
+                             f"{late:g} for '{fid}'", path=path, line=number, field="duration")
+        durations[fid] = value
+        lines_of[fid] = number
     out = [replace(r, duration=durations.get(r.id, r.duration)) for r in refs]
     for fid, d in durations.items():
         if fid not in by_id:
@@ -72,16 +87,39 @@ def _apply_durations(refs, path):
     return out
 
 
+def _refuse_overwriting_inputs(args: argparse.Namespace) -> None:
+    """``-o``/``--per-sample`` may not name an input file (or each other): exit 2, not data loss."""
+    from ..safepath import same_file
+
+    inputs = [("--references", args.references), ("--predictions", args.predictions),
+              ("--durations", args.durations)]
+    outputs = [("--output", args.output), ("--per-sample", args.per_sample)]
+    for oname, out in outputs:
+        if not out or not Path(out).exists():
+            continue
+        for iname, given in inputs:
+            if given and same_file(out, given):
+                raise InputError(f"is also the {iname} file; refusing to overwrite an input",
+                                 path=str(out), field=oname)
+    if args.output and args.per_sample and same_file(args.output, args.per_sample):
+        raise InputError("--output and --per-sample name the same file", path=str(args.output),
+                         field="--per-sample")
+
+
 def main(args: argparse.Namespace) -> int:
     from ..io import atomic_write_json, read_predictions, write_jsonl
     from ..report.tables import print_table, score_table
     from ..scoring import score
     from ..tasks import get_task
 
+    from ..schema import check_predictions
+
+    _refuse_overwriting_inputs(args)
     task = get_task(args.task, extra=args.include_tasks)
     refs, ref_source = load_references_for(task, args.references, durations=args.durations)
     task.check_references(refs, path=ref_source)
     preds = read_predictions(args.predictions)
+    check_predictions(task, refs, preds)
     report = score(task, refs, preds, parser=args.parser,
                    metric_overrides=parse_metric_args(args.metric_arg),
                    predictions_path=args.predictions)
@@ -92,6 +130,12 @@ def main(args: argparse.Namespace) -> int:
         atomic_write_json(args.output, out)
     if args.per_sample:
         write_jsonl(args.per_sample, report.per_sample_rows())
+    if report.n_text_ignored:
+        import sys
+
+        print(f"warning: {report.n_text_ignored} prediction(s) give both 'text' and a structured "
+              "field; the structured field was scored and the text ignored (counted as "
+              "'n_text_ignored')", file=sys.stderr)
     if not args.quiet:
         parsers = ", ".join(f"{k}×{v}" for k, v in sorted(report.parsers.items()))
         caption = (f"n={report.n}  parse failures={report.n_failed} (missing {report.n_missing})  "

@@ -137,6 +137,13 @@ def _candidate_pairs(ref_key, ref_anchor, ref_tol, est_key, est_anchor):
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
     span = float(max(np.max(ref_anchor + ref_tol), np.max(est_anchor))) + 1.0
+    if not span < _GRID_LIMIT:  # near float limits the combined key would lose the key part
+        by_key: dict[int, list[int]] = {}
+        for j, k in enumerate(est_key.tolist()):
+            by_key.setdefault(k, []).append(j)
+        pairs = [(i, j) for i, k in enumerate(ref_key.tolist()) for j in by_key.get(k, ())]
+        arr = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        return arr[:, 0], arr[:, 1]
     stride = 2.0 ** np.ceil(np.log2(span + 1.0))  # > every anchor: keys never overlap
     order = np.argsort(est_key * stride + est_anchor, kind="stable")
     sorted_keys = est_key[order] * stride + est_anchor[order]
@@ -213,10 +220,24 @@ def segment_based_counts(references: EventMap, estimates: EventMap, *,
     files, label_list, ref, est, scored = _encode(references, estimates, labels)
     n_files, n_labels = len(files), max(len(label_list), 1)
 
+    res = float(time_resolution)
+    for _, _, on, off in (ref, est):
+        if not (np.all(np.isfinite(on)) and np.all(np.isfinite(off))):
+            raise ValueError("event times must be finite")
+    bounds = [(np.floor(on * 1 / res), np.ceil(off * 1 / res)) for _, _, on, off in (ref, est)]
+    top = max([float(np.max(np.abs(b))) for pair in bounds for b in pair if b.size] or [0.0])
+    n_total = sum(float(np.maximum(s1 - s0, 0).sum()) for s0, s1 in bounds)
+    if top >= _GRID_LIMIT or n_total > _SEGMENTS_LIMIT:
+        # times near float limits: an int64 grid would overflow (and a dense one would not fit
+        # in memory), so count with exact integer interval unions instead
+        tp, nr, ns = _segment_counts_by_intervals(ref, est, bounds, n_files, n_labels)
+        k = len(label_list)
+        return DetectionCounts(files, label_list, tp[:, :k], nr[:, :k], ns[:, :k], scored)
+
     def active(f, lb, on, off):
         # sed_eval: floor(onset * 1 / res) .. ceil(offset * 1 / res), end exclusive
-        s0 = np.floor(on * 1 / float(time_resolution)).astype(np.int64)
-        s1 = np.ceil(off * 1 / float(time_resolution)).astype(np.int64)
+        s0 = np.floor(on * 1 / res).astype(np.int64)
+        s1 = np.ceil(off * 1 / res).astype(np.int64)
         length = np.maximum(s1 - s0, 0)
         total = int(length.sum())
         seg = np.repeat(s0, length) + (np.arange(total, dtype=np.int64)
@@ -237,6 +258,48 @@ def segment_based_counts(references: EventMap, estimates: EventMap, *,
 
     return DetectionCounts(files, label_list, per_group(tp_keys), per_group(rkeys),
                            per_group(ekeys), scored)
+
+
+_GRID_LIMIT = 2.0 ** 40       # segment indices beyond this are counted without the int64 grid
+_SEGMENTS_LIMIT = 2e7         # and so are more (segment, event) pairs than this
+
+
+def _union(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[list[int]] = []
+    for a, b in sorted(x for x in intervals if x[1] > x[0]):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def _overlap(xs: list[tuple[int, int]], ys: list[tuple[int, int]]) -> int:
+    i = j = total = 0
+    while i < len(xs) and j < len(ys):
+        lo, hi = max(xs[i][0], ys[j][0]), min(xs[i][1], ys[j][1])
+        total += max(0, hi - lo)
+        if xs[i][1] < ys[j][1]:
+            i += 1
+        else:
+            j += 1
+    return total
+
+
+def _segment_counts_by_intervals(ref, est, bounds, n_files, n_labels):
+    """Segment counts from unions of ``[floor(on/res), ceil(off/res))`` in Python integers."""
+    groups: list[dict[int, list[tuple[int, int]]]] = [{}, {}]
+    for side, ((f, lb, _, _), (s0, s1)) in enumerate(zip((ref, est), bounds)):
+        for g, a, b in zip((f * n_labels + lb).tolist(), s0.tolist(), s1.tolist()):
+            groups[side].setdefault(g, []).append((int(a), int(b)))
+    tp, nr, ns = (np.zeros(n_files * n_labels, dtype=object) for _ in range(3))
+    for g in set(groups[0]) | set(groups[1]):
+        r, e = _union(groups[0].get(g, [])), _union(groups[1].get(g, []))
+        nr[g] = sum(b - a for a, b in r)
+        ns[g] = sum(b - a for a, b in e)
+        tp[g] = _overlap(r, e)
+    shape = (n_files, n_labels)
+    return tp.reshape(shape), nr.reshape(shape), ns.reshape(shape)
 
 
 def detection_scores(counts: DetectionCounts, *, files: np.ndarray | None = None,

@@ -9,7 +9,9 @@ these are timebench's, documented here:
   0.5 s and 20 %, the shape of sed_eval's offset collar); absolute error feeds ``duration_mae``;
 * ``order`` / ``choice``: correct when the chosen option equals the reference option
   (case- and whitespace-insensitive);
-* ``yesno``: correct when the parsed boolean equals the reference;
+* ``yesno``: correct when the parsed boolean equals the reference, both read with
+  :func:`timebench.schema.yesno_value` (a boolean, or exactly yes/no/true/false: the string
+  ``"no"`` is false, never truthy);
 * anything else (``other``): case-insensitive exact match of normalised strings.
 
 A failed or missing answer is wrong, and for the error metrics it counts as answering 0 (error =
@@ -18,11 +20,12 @@ A failed or missing answer is wrong, and for the error metrics it counts as answ
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
 import numpy as np
+
+from ..schema import number_value, yesno_value
 
 __all__ = ["QA_TYPES", "qa_correct", "qa_error", "qa_summary"]
 
@@ -34,13 +37,9 @@ def _norm(text: Any) -> str:
 
 
 def _as_float(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        out = float(value)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON integer like 10**400
-        return None
-    return out if math.isfinite(out) else None
+    # the one strict coercion shared with reference validation (timebench.schema): a JSON
+    # number, or a string holding exactly a number; 10**400, NaN, "1e3", "two" are not numbers
+    return number_value(value)
 
 
 def qa_correct(qtype: str, predicted: Any, reference: Any, *, failed: bool = False,
@@ -56,8 +55,9 @@ def qa_correct(qtype: str, predicted: Any, reference: Any, *, failed: bool = Fal
         if p is None or r is None:
             return False
         return abs(p - r) <= max(abs_tolerance, rel_tolerance * abs(r))
-    if qtype == "yesno":
-        return bool(predicted) == bool(reference) and isinstance(predicted, bool)
+    if qtype == "yesno":  # never by truthiness: the string "no" is False, "maybe" is no answer
+        p, r = yesno_value(predicted), yesno_value(reference)
+        return p is not None and r is not None and p == r
     return _norm(predicted) == _norm(reference)
 
 

@@ -35,6 +35,7 @@ every marker also carries a word and a hatch, so the page stays readable in grey
 
 from __future__ import annotations
 
+import json
 import hashlib
 import html
 import math
@@ -102,6 +103,20 @@ def _seeded_key(seed: int, task: str, sample_id: str) -> str:
 
 # -- reading a run directory ------------------------------------------------------------------------
 
+def _same_run(folder: Path, results: Mapping[str, Any]) -> bool:
+    """Whether ``folder/results.json`` is the run these results are a copy of (same creation
+    time and the same sample sets): a ``run_dir`` elsewhere is trusted only then."""
+    try:
+        own = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(own, dict) or own.get("created") != results.get("created"):
+        return False
+    hashes = lambda r: {t: (i or {}).get("samples_hash") for t, i in (r.get("tasks") or {}).items()  # noqa: E731
+                        if isinstance(i, dict)} if isinstance(r.get("tasks"), dict) else None
+    return hashes(own) == hashes(results)
+
+
 @dataclass
 class _RunFiles:
     """Resolves paths relative to a run directory and remembers what could not be read."""
@@ -120,10 +135,14 @@ class _RunFiles:
             return cls([here])
         bases: list[Path] = []
         run_dir = results.get("run_dir")
-        if isinstance(run_dir, str) and run_dir:
-            p = Path(run_dir).expanduser()
-            if p.is_dir():
-                bases.append(p.resolve())
+        if isinstance(run_dir, str) and run_dir and "\x00" not in run_dir:
+            # `run_dir` comes from the file: it may only point inside the current folder or
+            # the folder of the results file (no `~`, no absolute path elsewhere, no link out)
+            p = Path(run_dir).resolve()
+            trusted = [Path.cwd().resolve()] + ([here] if here is not None else [])
+            if p.is_dir() and (p / "references").is_dir() and (
+                    any(p.is_relative_to(t) for t in trusted) or _same_run(p, results)):
+                bases.append(p)
         if here is not None and here not in bases:
             bases.append(here)
         return cls(bases)
@@ -133,9 +152,14 @@ class _RunFiles:
             return None, "no path recorded"
         if Path(rel).is_absolute() or ".." in Path(rel).parts:
             return None, f"{rel}: refused, the path leaves the run directory"
+        from ..safepath import inside
+
         for base in self.bases:
-            p = (base / rel).resolve()
-            if p.is_relative_to(base) and p.is_file():
+            try:
+                p = inside(base, rel)  # the one check for paths read from results files
+            except TimebenchError:
+                continue
+            if p.is_file():
                 return p, None
         where = str(self.bases[0]) if self.bases else "(no run directory)"
         return None, f"{rel}: not found in {where}"

@@ -14,7 +14,8 @@ from typing import Any, Iterable, Mapping
 from ..results import higher_is_better
 from .tables import format_value
 
-__all__ = ["overview_rows", "leaderboard_table", "leaderboard_markdown", "task_metric_rows"]
+__all__ = ["overview_rows", "leaderboard_table", "leaderboard_markdown", "task_metric_rows",
+           "md_text", "md_code"]
 
 
 def _primary(results: Mapping[str, Any], task: str) -> str:
@@ -102,11 +103,38 @@ def task_metric_rows(results: Mapping[str, Any], task: str) -> tuple[list[str], 
     return header, rows
 
 
+def md_text(value: Any) -> str:
+    """Text from a results file made safe for one Markdown table cell or heading.
+
+    Names come from untrusted files: newlines would end the table row, ``|`` would add a
+    column, raw HTML (``<script>``, ``<img onerror>``) would be rendered by GitHub and
+    friends, ``![x](url)`` would load an image from anywhere, and backticks or ``*`` would
+    change the formatting.  Control characters are escaped as ``\\xNN``, ``& < >`` become
+    entities, ``\\ ` * |`` get a backslash and ``](`` becomes ``]\\(`` (no inline link).
+    Intra-word underscores and plain brackets, common in metric names and intervals, are kept.
+    """
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in str(value))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = "".join("\\" + c if c in "\\`*|" else c for c in text)
+    return text.replace("](", "]\\(")  # no inline link or image (`![x](https://tracker)`)
+
+
+def md_code(value: Any) -> str:
+    """``value`` as an inline code span when that is safe (printable, no backtick, no ``|``),
+    else :func:`md_text` (code spans keep HTML inert, but cannot hold those characters)."""
+    text = str(value)
+    if text.isprintable() and "`" not in text and "|" not in text and text.strip() == text \
+            and text:
+        return f"`{text}`"
+    return md_text(text)
+
+
 def _md_table(header: list[str], rows: Iterable[list[str]]) -> str:
-    esc = [h.replace("|", "\\|") for h in header]
+    esc = [md_text(h) for h in header]
     lines = ["| " + " | ".join(esc) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
     for row in rows:
-        lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |")
+        lines.append("| " + " | ".join(md_text(c) for c in row) + " |")
     return "\n".join(lines)
 
 
@@ -117,7 +145,7 @@ def leaderboard_markdown(all_results: Mapping[str, Mapping[str, Any]]) -> str:
            "stored results in `leaderboards/results/`. Do not edit by hand.", ""]
     for suite, results in all_results.items():
         tasks = list(results.get("tasks", {}))
-        out += [f"## Suite `{suite}`", ""]
+        out += [f"## Suite {md_code(suite)}", ""]
         header = ["model", *[f"{t} ({_primary(results, t)})" for t in tasks], "mean (tasks)"]
         rows = []
         for model, values, mean, n in overview_rows(results):
@@ -127,13 +155,15 @@ def leaderboard_markdown(all_results: Mapping[str, Mapping[str, Any]]) -> str:
         out += [_md_table(header, rows), ""]
         for task in tasks:
             info = results["tasks"][task]
-            out += [f"### {task}", "",
-                    f"task version `{info.get('version')}`, {info.get('n')} samples, "
-                    f"samples hash `{str(info.get('samples_hash', ''))[:12]}`, "
-                    f"parser `{info.get('parser')}`; values with 95% bootstrap intervals "
-                    f"({results.get('bootstrap', {}).get('iterations', '?')} resamples).", ""]
+            boot = results.get("bootstrap") or {}
+            out += [f"### {md_text(task)}", "",
+                    f"task version {md_code(info.get('version'))}, {md_text(info.get('n'))} "
+                    f"samples, samples hash {md_code(str(info.get('samples_hash') or '')[:12])}, "
+                    f"parser {md_code(info.get('parser'))}; values with 95% bootstrap "
+                    f"intervals ({md_text(boot.get('iterations', '?'))} resamples).", ""]
             header, rows = task_metric_rows(results, task)
             out += [_md_table(header, rows), ""]
-        out += [f"timebench {results.get('timebench_version')} · git "
-                f"`{(results.get('git_hash') or 'unknown')[:10]}` · seed {results.get('seed')}", ""]
+        out += [f"timebench {md_text(results.get('timebench_version'))} · git "
+                f"{md_code((results.get('git_hash') or 'unknown')[:10])} · seed "
+                f"{md_text(results.get('seed'))}", ""]
     return "\n".join(out)
