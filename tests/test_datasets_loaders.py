@@ -196,7 +196,7 @@ class TestFtarLoader:
         p = tmp_path / "bad.json"
         p.write_text(json.dumps(items, indent=2))
         with pytest.raises(InputError) as err:
-            load_dataset("ftar", p, strip_prefix="/data/WavCaps/")
+            load_dataset("ftar", p, strip_prefix="/data/WavCaps/", on_invalid="error")
         return err.value, p
 
     def test_malformed_answer_names_file_line_field(self, tmp_path):
@@ -209,7 +209,14 @@ class TestFtarLoader:
         assert self._bad(tmp_path, task="karaoke")[0].field == "task"
         assert self._bad(tmp_path, duration="ten")[0].field == "duration"
         assert self._bad(tmp_path, answer=7)[0].field == "answer"
+        # 12.0 on a 9.8 s clip: strict refuses; FTAR's rule (rules.RULES) clips and counts
         assert self._bad(tmp_path, answer="1.0 - 12.0")[0].field.startswith("answer")
+        items = json.loads(self.path.read_text())
+        items[1]["answer"] = "1.0 - 12.0"
+        p = tmp_path / "official.json"
+        p.write_text(json.dumps(items))
+        ds = load_dataset("ftar", p, strip_prefix="/data/WavCaps/")
+        assert ds.issue_counts() == {"past_end:clipped": 2}  # + the fixture's 60.05 s row
         assert self._bad(tmp_path, audio="../../etc/passwd")[0].field == "audio"
 
     def test_duplicate_ids_are_renamed(self, tmp_path):
