@@ -223,6 +223,11 @@ def issue_summary(issues: Iterable[DataIssue]) -> dict[str, int]:
     return dict(sorted(c.items()))
 
 
+_WHAT = {"past_end": "window(s) past the stated duration", "inverted": "inverted window(s)",
+         "zero_length": "zero-length window(s)", "duplicate_id": "row(s) with a repeated id",
+         "empty_query": "quer(ies) without a usable window"}
+
+
 def issue_notes(issues: Sequence[DataIssue], rule: RowRule) -> list[str]:
     """One note line per kind/action, naming the first place it happened."""
     notes = []
@@ -232,6 +237,7 @@ def issue_notes(issues: Sequence[DataIssue], rule: RowRule) -> list[str]:
     for key, n in issue_summary(issues).items():
         ex = first[key]
         kind, action = key.split(":")
-        notes.append(f"{n} row(s) {kind.replace('_', ' ')}: {action} by the benchmark's rule "
-                     f"(first at {ex.where}: {ex.detail})")
+        what = _WHAT.get(kind, kind)
+        notes.append(f"{n} {what} {action} by the benchmark's rule (first at {ex.where}: "
+                     f"{ex.detail})")
     return notes
