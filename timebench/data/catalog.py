@@ -46,6 +46,7 @@ class Source:
     repo: str | None = None         # Hugging Face dataset id
     revision: str | None = None
     note: str = ""
+    automatic: bool = True          # False: published there, but not what the task needs
 
     def describe(self) -> str:
         if self.kind == "url":
@@ -110,7 +111,7 @@ _add(Benchmark(
     format="ftar", annotations=("test.json", "test.jsonl"),
     tasks=("ftar-tag", "ftar-dac", "ftar-tss", "ftar-tqa"),
     options={"strip_prefix": "/data/WavCaps/"},
-    sources=(Source("hf", repo="lysanderism/FTAR", revision="main",
+    sources=(Source("hf", repo="lysanderism/FTAR", revision="main", automatic=False,
                     note="the Hub holds only train/*.json"),),
     manual="The FTAR test split is not on the Hub (lysanderism/FTAR has only train/*.json) and "
            "its audio points to the authors' copies (/data/WavCaps/...). Put the test file in "
@@ -217,13 +218,14 @@ def load_benchmark(name: str, *, data_root: str | os.PathLike | None = None, **o
 
 
 def benchmark_status(bench: Benchmark, root: Path) -> tuple[bool, str]:
-    """``(ready, why)``: the annotations are present (audio is checked by ``data verify``)."""
+    """``(ready, why)``: ready when the annotations are present; ``why`` says whether the
+    audio folder is there too (each file is checked by ``timebench data verify``)."""
     path = bench.annotation_path(root)
     if path is None:
         return False, (f"missing {bench.folder}/{bench.annotations[0]} "
                        f"(`timebench data download {bench.name}`"
                        + (" + manual audio" if bench.manual else "") + ")")
-    audio = bench.folder_path(root) / bench.audio_dir if bench.audio_dir else None
-    if audio is not None and not audio.is_dir():
-        return True, f"annotations found; no audio folder {bench.folder}/{bench.audio_dir}"
-    return True, "annotations and audio folder found"
+    sub = bench.audio_dir if bench.audio_dir not in (None, ".") else "audio"
+    if not (bench.folder_path(root) / sub).is_dir():
+        return True, f"annotations only: no audio folder {bench.folder}/{sub}"
+    return True, "annotations and audio folder found (`timebench data verify` checks each file)"

@@ -38,7 +38,9 @@ The TQA question type (``extra["qtype"]``) is inferred from the question with ke
 (timebench's, FTAR has no field for it): ``duration`` ("how long", "duration", "how many
 seconds", "last(s) for"), then ``count`` ("how many", "count", "number of", "how often"), then
 ``order`` ("first", "before", "after", "order", "earlier", "later", "precede", "follow",
-"sequence"), else ``other``.
+"sequence"), else ``other``.  A count or duration answer written as text with exactly one number ("2.5 seconds")
+is reduced to that number ("2.5"; the text stays in ``extra["answer_text"]``) so that numeric
+QA metrics can compare it.
 
 Audio paths in FTAR are the authors' absolute paths (``/data/WavCaps/AudioSet_SL_flac/x.flac``):
 pass ``strip_prefix="/data/WavCaps/"`` and ``root=<your copy>`` (see
@@ -208,6 +210,20 @@ def infer_qtype(question: str) -> str:
     return "other"
 
 
+_ONE_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _numeric_answer(answer: str, extra: dict) -> str:
+    """A count/duration answer written as text ("2.5 seconds") -> its one number ("2.5"), so
+    the QA metric compares numbers; the text is kept in ``extra["answer_text"]``.  Answers with
+    no number or several numbers stay verbatim."""
+    numbers = _ONE_NUMBER.findall(answer)
+    if len(numbers) != 1 or answer.strip() == numbers[0]:
+        return answer
+    extra["answer_text"] = answer
+    return numbers[0]
+
+
 def _text_field(item: dict, key: str, *, path: str, line: int, required: bool = True) -> str | None:
     value = item.get(key)
     if value is None:
@@ -310,6 +326,8 @@ def _row(item: dict, kind: str, *, path: str, line: int, root: Path | None,
             raise InputError("empty answer", path=path, line=line, field="answer")
         ref_answer = answer
         extra["qtype"] = infer_qtype(question)
+        if extra["qtype"] in ("count", "duration"):
+            ref_answer = _numeric_answer(answer, extra)
     if issues is None:
         events, clipped = fit_events(tuple(events), duration, tolerance=tolerance, path=path,
                                      line=line, field="answer")
