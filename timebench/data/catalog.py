@@ -166,7 +166,7 @@ _add(Benchmark(
 
 _add(Benchmark(
     name="tacos", title="TACOS strong captions", folder="tacos", format="tacos",
-    annotations=("annotations_strong.csv",), tasks=("tacos-grounding", "tacos-sed"),
+    annotations=("annotations_strong.csv",), tasks=("tacos-grounding",),
     audio_dir=".", side_files={"metadata": "metadata.csv"}, expected_unit="clips",
     sources=(Source("zenodo", record="15379789"),),
     manual="Audio goes to tacos/audio/<sound_id>.mp3 (the official loader's layout).",
@@ -184,7 +184,7 @@ _add(Benchmark(
 _add(Benchmark(
     name="audioset-strong-eval", title="AudioSet-Strong evaluation set",
     folder="audioset-strong-eval", format="audioset_strong",
-    annotations=("audioset_eval_strong.tsv",), tasks=("audioset-strong-eval",),
+    annotations=("audioset_eval_strong.tsv",), tasks=("audioset-strong-eval", "tacos-sed"),
     side_files={"label_map": "mid_to_display_name.tsv"}, expected_unit="clips",
     sources=(Source("url", url=f"{_AUDIOSET_STRONG}/audioset_eval_strong.tsv",
                     target="audioset_eval_strong.tsv"),
