@@ -29,7 +29,8 @@ def test_default_equals_librosa_default(sr):
 
 
 def test_polyphase_kept_and_close_in_the_pass_band():
-    x = _signal(44100)
+    t = np.arange(44100 * 3 // 2) / 44100
+    x = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)  # no broadband noise
     a = resample(x, 44100, 16000)
     b = resample(x, 44100, 16000, method="polyphase")
     assert a.shape == b.shape == (24000,)
