@@ -34,9 +34,9 @@ from ..io import iter_records, parse_events
 from ..types import Event, Reference
 from .audio import audio_duration
 from .base import (DEFAULT_DURATION_TOLERANCE, LoadedDataset, dedupe_ids, default_root,
-                   fit_events, make_reference, normalize_audio_path)
-from .rules import (DataIssue, apply_window_rule, check_on_invalid, issue_notes,
-                    resolve_duplicates, rule_for, split_inverted)
+                   make_reference, normalize_audio_path)
+from .rules import (DataIssue, check_on_invalid, fit_windows, issue_notes, resolve_duplicates,
+                    rule_for, split_inverted)
 from .tables import read_durations
 
 __all__ = ["load_audiogrounding"]
@@ -108,13 +108,10 @@ def load_audiogrounding(path: str | Path, *, root: str | Path | None = None,
             if not events and not keep_empty:
                 dropped += 1
                 continue
-            if strict:
-                events, n_clipped = fit_events(events, duration, tolerance=duration_tolerance,
-                                               path=spath, line=line, field=f + ".segments")
-                clipped += n_clipped
-            else:
-                events = apply_window_rule(events, duration, rule, where=where,
-                                           field=f + ".segments", issues=issues)
+            events, n_clipped = fit_windows(events, duration, rule, strict=strict,
+                                            tolerance=duration_tolerance, path=spath, line=line,
+                                            field=f + ".segments", issues=issues)
+            clipped += n_clipped
             if duration is None:
                 unknown += 1
             extra: dict[str, Any] = {"audiocap_id": cap_id, "start_index": start_index,

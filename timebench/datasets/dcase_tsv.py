@@ -33,9 +33,9 @@ from ..errors import InputError
 from ..io import parse_time_cells, read_dcase_tsv, read_text_file
 from ..types import Event, Reference
 from .audio import audio_duration
-from .base import (DEFAULT_DURATION_TOLERANCE, LoadedDataset, default_root, fit_events,
-                   make_reference, normalize_audio_path)
-from .rules import (DataIssue, apply_window_rule, check_on_invalid, issue_notes, rule_for)
+from .base import (DEFAULT_DURATION_TOLERANCE, LoadedDataset, default_root, make_reference,
+                   normalize_audio_path)
+from .rules import DataIssue, check_on_invalid, fit_windows, issue_notes, rule_for
 from .tables import read_durations, read_label_map
 
 __all__ = ["load_dcase_tsv", "read_audioset_strong_tsv"]
@@ -145,14 +145,11 @@ def load_dcase_tsv(path: str | Path, *, root: str | Path | None = None,
             duration = audio_duration(base / audio)
         if duration is None:
             unknown += 1
-        if strict:
-            events, n_clipped = fit_events(tuple(events), duration,
-                                           tolerance=duration_tolerance, path=spath,
-                                           field=f"events of {fid}")
-            clipped += n_clipped
-        else:
-            events = apply_window_rule(tuple(events), duration, rule, where=f"{spath} ({fid})",
-                                       field="event", issues=issues)
+        events, n_clipped = fit_windows(tuple(events), duration, rule, strict=strict,
+                                        tolerance=duration_tolerance, path=spath, line=None,
+                                        field=f"events of {fid}" if strict else "event",
+                                        issues=issues, where=f"{spath} ({fid})")
+        clipped += n_clipped
         refs.append(make_reference(id=fid, audio=audio, duration=duration, events=events,
                                    source=spath))
     labels = tuple(sorted({ev.label for r in refs for ev in r.events if ev.label}))

@@ -29,9 +29,9 @@ from ..errors import InputError
 from ..io import iter_records, parse_events, parse_number
 from ..types import Reference
 from .base import (DEFAULT_DURATION_TOLERANCE, LoadedDataset, dedupe_ids, default_root,
-                   fit_events, make_reference, normalize_audio_path)
-from .rules import (DataIssue, apply_window_rule, check_on_invalid, issue_notes,
-                    resolve_duplicates, rule_for, split_inverted)
+                   make_reference, normalize_audio_path)
+from .rules import (DataIssue, check_on_invalid, fit_windows, issue_notes, resolve_duplicates,
+                    rule_for, split_inverted)
 
 __all__ = ["load_lighthouse", "PRESETS", "load_clotho_moment", "load_unav100_subset",
            "load_tut2017"]
@@ -81,20 +81,17 @@ def load_lighthouse(path: str | Path, *, root: str | Path | None = None,
         raw = split_inverted(row["relevant_windows"], rule, strict=strict, where=where,
                              field="relevant_windows", issues=issues)
         windows = parse_events(raw, field="relevant_windows", path=spath, line=line)
-        if strict:
-            if not windows:
-                raise InputError("a moment-retrieval query needs at least one window",
-                                 path=spath, line=line, field="relevant_windows")
-            windows, n_clipped = fit_events(windows, duration, tolerance=duration_tolerance,
-                                            path=spath, line=line, field="relevant_windows")
-            clipped += n_clipped
-        else:
-            windows = apply_window_rule(windows, duration, rule, where=where,
-                                        field="relevant_windows", issues=issues)
-            if not windows:
-                issues.append(DataIssue("empty_query", "dropped", where,
-                                        f"qid {qid!r} has no usable window"))
-                continue
+        if strict and not windows:
+            raise InputError("a moment-retrieval query needs at least one window",
+                             path=spath, line=line, field="relevant_windows")
+        windows, n_clipped = fit_windows(windows, duration, rule, strict=strict,
+                                         tolerance=duration_tolerance, path=spath, line=line,
+                                         field="relevant_windows", issues=issues)
+        clipped += n_clipped
+        if not windows:
+            issues.append(DataIssue("empty_query", "dropped", where,
+                                    f"qid {qid!r} has no usable window"))
+            continue
         audio = normalize_audio_path(_audio_name(audio_pattern, str(vid), path=spath, line=line),
                                      root=base, path=spath, line=line, field="vid")
         extra: dict[str, Any] = {k: v for k, v in row.items()

@@ -32,7 +32,7 @@ from ..errors import InputError
 from ..types import Event, Reference
 
 __all__ = ["RowRule", "DataIssue", "RULES", "rule_for", "apply_window_rule", "split_inverted",
-           "resolve_duplicates", "issue_summary", "issue_notes", "check_on_invalid", "ON_INVALID"]
+           "resolve_duplicates", "fit_windows", "issue_summary", "issue_notes", "check_on_invalid", "ON_INVALID"]
 
 ON_INVALID = ("official", "error")
 
@@ -186,6 +186,22 @@ def apply_window_rule(events: Sequence[Event], duration: float | None, rule: Row
                 ev = Event(ev.onset, duration, ev.label, ev.score)
         out.append(ev)
     return tuple(out)
+
+
+def fit_windows(events: Sequence[Event], duration: float | None, rule: RowRule, *,
+                strict: bool, tolerance: float, path: str, line: int | None, field: str,
+                issues: list[DataIssue], where: str | None = None
+                ) -> tuple[tuple[Event, ...], int]:
+    """Strict mode: :func:`base.fit_events` (clip within ``tolerance``, else an error);
+    otherwise :func:`apply_window_rule`.  Returns ``(events, number clipped by tolerance)``."""
+    if strict:
+        from .base import fit_events
+
+        return fit_events(events, duration, tolerance=tolerance, path=path, line=line,
+                          field=field)
+    where = where or (f"{path}:{line}" if line is not None else path)
+    return apply_window_rule(events, duration, rule, where=where, field=field,
+                             issues=issues), 0
 
 
 def resolve_duplicates(refs: Sequence[Reference], rule: RowRule, issues: list[DataIssue]

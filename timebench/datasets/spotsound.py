@@ -29,9 +29,8 @@ from ..io import iter_records, parse_events, parse_number
 from ..types import Reference
 from .audio import audio_duration
 from .base import (DEFAULT_DURATION_TOLERANCE, LoadedDataset, dedupe_ids, default_root,
-                   fit_events, make_reference, normalize_audio_path)
-from .rules import (DataIssue, apply_window_rule, check_on_invalid, issue_notes, rule_for,
-                    split_inverted)
+                   make_reference, normalize_audio_path)
+from .rules import DataIssue, check_on_invalid, fit_windows, issue_notes, rule_for, split_inverted
 
 __all__ = ["load_spotsound", "duration_from_name"]
 
@@ -91,17 +90,14 @@ def load_spotsound(path: str | Path, *, root: str | Path | None = None,
                 sources["file name"] += 1
         if duration is None:
             unknown += 1
-        if strict:
-            windows, n_clipped = fit_events(windows, duration, tolerance=duration_tolerance,
-                                            path=spath, line=line, field="annotations")
-            clipped += n_clipped
-        else:
-            windows = apply_window_rule(windows, duration, rule, where=where,
-                                        field="annotations", issues=issues)
-            if had_windows and not windows:
-                issues.append(DataIssue("empty_query", "dropped", where,
-                                        "no window left inside the clip"))
-                continue
+        windows, n_clipped = fit_windows(windows, duration, rule, strict=strict,
+                                         tolerance=duration_tolerance, path=spath, line=line,
+                                         field="annotations", issues=issues)
+        clipped += n_clipped
+        if had_windows and not windows:
+            issues.append(DataIssue("empty_query", "dropped", where,
+                                    "no window left inside the clip"))
+            continue
         rid = row.get("id", row.get("qid"))
         if rid is None or isinstance(rid, bool) or str(rid) == "":
             rid = f"{PurePosixPath(audio).stem}#{index}"

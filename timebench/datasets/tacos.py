@@ -30,9 +30,9 @@ from ..errors import InputError
 from ..io import parse_time_cells
 from ..types import Event, Reference
 from .audio import audio_duration
-from .base import (DEFAULT_DURATION_TOLERANCE, LoadedDataset, default_root, fit_events,
-                   make_reference, normalize_audio_path)
-from .rules import (DataIssue, apply_window_rule, check_on_invalid, issue_notes, rule_for)
+from .base import (DEFAULT_DURATION_TOLERANCE, LoadedDataset, default_root, make_reference,
+                   normalize_audio_path)
+from .rules import DataIssue, check_on_invalid, fit_windows, issue_notes, rule_for
 from .tables import read_table
 
 __all__ = ["load_tacos", "TACOS_CLIP_SECONDS"]
@@ -123,14 +123,11 @@ def load_tacos(path: str | Path, *, root: str | Path | None = None,
                 probed += 1
         fitted = []
         for line, ev in items:
-            if strict:
-                (ev2,), n = fit_events((ev,), duration, tolerance=duration_tolerance,
-                                       path=spath, line=line, field="offset")
-                clipped += n
-                fitted.append(ev2)
-            else:
-                fitted.extend(apply_window_rule((ev,), duration, rule, where=f"{spath}:{line}",
-                                                field="region", issues=issues))
+            kept, n = fit_windows((ev,), duration, rule, strict=strict,
+                                  tolerance=duration_tolerance, path=spath, line=line,
+                                  field="offset" if strict else "region", issues=issues)
+            clipped += n
+            fitted.extend(kept)
         events = tuple(fitted)
         extra: dict[str, Any] = {}
         if name in meta:
