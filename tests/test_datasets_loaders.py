@@ -196,7 +196,7 @@ class TestFtarLoader:
         p = tmp_path / "bad.json"
         p.write_text(json.dumps(items, indent=2))
         with pytest.raises(InputError) as err:
-            load_dataset("ftar", p, strip_prefix="/data/WavCaps/")
+            load_dataset("ftar", p, strip_prefix="/data/WavCaps/", on_invalid="error")
         return err.value, p
 
     def test_malformed_answer_names_file_line_field(self, tmp_path):
@@ -209,7 +209,14 @@ class TestFtarLoader:
         assert self._bad(tmp_path, task="karaoke")[0].field == "task"
         assert self._bad(tmp_path, duration="ten")[0].field == "duration"
         assert self._bad(tmp_path, answer=7)[0].field == "answer"
+        # 12.0 on a 9.8 s clip: strict refuses; FTAR's rule (rules.RULES) clips and counts
         assert self._bad(tmp_path, answer="1.0 - 12.0")[0].field.startswith("answer")
+        items = json.loads(self.path.read_text())
+        items[1]["answer"] = "1.0 - 12.0"
+        p = tmp_path / "official.json"
+        p.write_text(json.dumps(items))
+        ds = load_dataset("ftar", p, strip_prefix="/data/WavCaps/")
+        assert ds.issue_counts() == {"past_end:clipped": 2}  # + the fixture's 60.05 s row
         assert self._bad(tmp_path, audio="../../etc/passwd")[0].field == "audio"
 
     def test_duplicate_ids_are_renamed(self, tmp_path):
@@ -263,8 +270,8 @@ class TestSpotSound:
                              "annotations": []}, "audio_path")]:
             p = tmp_path / "b.jsonl"
             p.write_text("\n" + json.dumps(row) + "\n")
-            with pytest.raises(InputError) as err:
-                load_dataset("spotsound", p)
+            with pytest.raises(InputError) as err:  # strict mode; official rule: test_data_rules
+                load_dataset("spotsound", p, on_invalid="error")
             assert err.value.line == 2 and err.value.field == field
 
 
@@ -282,7 +289,12 @@ class TestAudioGrounding:
         assert _events(by_id["103014_4"]) == [(3.2, 4.0, None)]  # the [0, 0] segment skipped
         assert by_id["103015_0"].query == "wind blows"           # token list joined
         assert by_id["103015_0"].duration == 9.98
-        assert _events(by_id["103015_0"]) == [(0.0, 9.98, None)]
+        # the official evaluation does not clip: the 10.0 s segment is kept and counted
+        assert _events(by_id["103015_0"]) == [(0.0, 10.0, None)]
+        assert ds.issue_counts() == {"past_end:kept": 1}
+        strict = load_dataset("audiogrounding", self.path, on_invalid="error",
+                              durations=FIX / "audiogrounding" / "duration.tsv")
+        assert _events(strict.references[2]) == [(0.0, 9.98, None)]  # clipped within tolerance
         assert by_id["103014_0"].extra["caption"] == "a man speaks while a dog barks"
         assert any("left out" in n for n in ds.notes)
 
@@ -326,8 +338,11 @@ class TestLighthouse:
         p.write_text(json.dumps({"qid": 1, "query": "q", "duration": 60, "vid": "v",
                                  "relevant_windows": []}) + "\n")
         with pytest.raises(InputError) as err:
-            load_dataset("lighthouse", p)
+            load_dataset("lighthouse", p, on_invalid="error")
         assert err.value.field == "relevant_windows" and err.value.line == 1
+        # under Lighthouse's own rule the query is dropped and counted
+        ds = load_dataset("lighthouse", p)
+        assert len(ds) == 0 and ds.issue_counts() == {"empty_query:dropped": 1}
 
 
 # -- DESED / AudioSet-Strong TSV -----------------------------------------------------------------
@@ -341,7 +356,8 @@ class TestDcaseTsv:
                             "Yempty_0.000_10.000.wav", "Ynoevents_0.000_10.000.wav"]
         r = ds.references
         assert _events(r[0]) == [(0.0, 0.316, "Dishes"), (3.004, 10.0, "Speech")]
-        assert r[1].duration == 9.98 and _events(r[1]) == [(0.0, 9.98, "Dog")]
+        assert r[1].duration == 9.98 and _events(r[1]) == [(0.0, 10.0, "Dog")]  # kept, counted
+        assert ds.issue_counts() == {"past_end:kept": 1}
         assert r[2].events == () and r[3].events == () and r[3].duration == 10.0
         assert r[0].audio == r[0].id
 
@@ -403,7 +419,7 @@ class TestTacos:
         p = tmp_path / "a.csv"
         p.write_text("filename,onset,offset,text\nx.mp3,2.0,1.0,cap\n")
         with pytest.raises(InputError) as err:
-            load_dataset("tacos", p)
+            load_dataset("tacos", p, on_invalid="error")
         assert (err.value.line, err.value.field) == (2, "onset")
         p.write_text("filename,onset,text\n")
         with pytest.raises(InputError, match="offset"):

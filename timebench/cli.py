@@ -1,4 +1,5 @@
-"""The ``timebench`` command line: ``score``, ``run``, ``check``, ``leaderboard``, ``tasks``, ``models``.
+"""The ``timebench`` command line: ``score``, ``run``, ``check``, ``leaderboard``, ``tasks``, ``models``,
+``data``.
 
 Each subcommand lives in ``timebench/commands/<name>.py`` with ``add_arguments(parser)`` and
 ``main(args) -> int``.  Errors that come from bad input (:class:`~timebench.errors.TimebenchError`)
@@ -28,6 +29,7 @@ COMMANDS = {
     "leaderboard": "Print/regenerate the leaderboard from stored results (terminal, Markdown, HTML).",
     "tasks": "List the registered tasks (or show one task card).",
     "models": "List the registered model adapters.",
+    "data": "Public benchmarks under the data root: list, download, verify.",
 }
 
 

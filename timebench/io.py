@@ -275,10 +275,13 @@ def parse_number(value: Any, *, field: str, allow_negative: bool = False, path: 
     return out
 
 
-def parse_time_cells(cells: Sequence[tuple[str, str]], *, path: str, line: int) -> tuple[float, float]:
+def parse_time_cells(cells: Sequence[tuple[str, str]], *, path: str, line: int,
+                     allow_inverted: bool = False) -> tuple[float, float]:
     """Onset and offset from two text cells (a TSV row): each a finite, non-negative number,
-    the first not after the second.  ``cells`` is ``((field, text), (field, text))``; an error
-    names the field of the bad cell (the first one when they are out of order)."""
+    the first not after the second (unless ``allow_inverted``: official files are repaired by
+    their benchmark's rule, see :mod:`timebench.datasets.rules`).  ``cells`` is ``((field,
+    text), (field, text))``; an error names the field of the bad cell (the first one when they
+    are out of order)."""
     values = []
     for name, raw in cells:
         try:
@@ -294,7 +297,7 @@ def parse_time_cells(cells: Sequence[tuple[str, str]], *, path: str, line: int) 
                              line=line, field=name)
         values.append(v)
     (first, _), (second, _) = cells
-    if values[0] > values[1]:
+    if values[0] > values[1] and not allow_inverted:
         raise InputError(f"{first} {values[0]} is after {second} {values[1]}", path=path,
                          line=line, field=first)
     return values[0], values[1]
@@ -459,11 +462,14 @@ def read_predictions(path: str | os.PathLike) -> list[Prediction]:
 
 # -- DCASE TSV ------------------------------------------------------------------------------------
 
-def read_dcase_tsv(path: str | os.PathLike) -> dict[str, list[Event]]:
+def read_dcase_tsv(path: str | os.PathLike, *, inverted: list | None = None
+                   ) -> dict[str, list[Event]]:
     """Read ``filename<TAB>onset<TAB>offset<TAB>event_label[<TAB>score]`` into file -> events.
 
     A header line is optional.  A row with only a filename (empty other fields) lists a file
-    that has no events, as some DCASE ground-truth files do.  The file order is kept.
+    that has no events, as some DCASE ground-truth files do.  The file order is kept.  With a
+    list as ``inverted``, a row whose onset is after its offset is left out and appended there
+    as ``(line, filename, onset, offset)`` instead of being an error.
     """
     p = Path(path)
     text = read_text_file(p)
@@ -496,9 +502,12 @@ def read_dcase_tsv(path: str | os.PathLike) -> dict[str, list[Event]]:
             raise InputError(f"expected 4 tab-separated fields, got {len(cells)}", path=spath,
                              line=number)
         values = parse_time_cells((("onset", on_raw), ("offset", off_raw)), path=spath,
-                                  line=number)
+                                  line=number, allow_inverted=inverted is not None)
         if not label:
             raise InputError("empty label", path=spath, line=number, field="event_label")
+        if values[0] > values[1] and inverted is not None:
+            inverted.append((number, fname, values[0], values[1]))
+            continue
         score = None
         if "score" in record and record["score"].strip():
             try:

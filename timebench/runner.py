@@ -474,6 +474,10 @@ def _run(tasks, models, options, rank, world) -> dict[str, Any]:
                 "references": f"references/{task.name}.jsonl",
                 "labels": list(labels) if labels else None,
             }
+            if getattr(loaded, "rule", None) is not None:  # an official file, repaired by rule
+                results["tasks"][task.name]["data_issues"] = {
+                    "counts": loaded.issue_counts(), "rule": loaded.rule,
+                    "examples": [i.to_dict() for i in loaded.issues[:20]]}
 
         for spec in models:
             adapter = create_adapter(spec.adapter, **dict(spec.settings))

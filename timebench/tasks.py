@@ -44,7 +44,7 @@ __all__ = ["Task", "load_card", "task_dirs", "available_tasks", "get_task", "has
 KINDS = ("grounding", "presence", "detection", "captioning", "summary", "qa")
 _CARD_KEYS = {"name", "version", "kind", "description", "data", "prompts", "prompt", "parser",
               "parser_options", "metrics", "requires", "labels", "primary_metric", "citation",
-              "notes", "leaderboard_metrics"}
+              "notes", "leaderboard_metrics", "protocol"}
 _REF_FIELDS = {"query", "question", "events", "duration", "audio", "answer", "present"}
 
 
@@ -277,6 +277,10 @@ def load_task_data(task: Task, **overrides: Any):
     from .datasets import load_dataset
 
     spec = {**dict(task.data), **overrides}
+    if "benchmark" in spec:  # a public benchmark under the data root (timebench.data.catalog)
+        from .data.catalog import load_benchmark
+
+        return load_benchmark(spec.pop("benchmark"), **spec)
     fmt = spec.pop("format", None)
     if not fmt:
         raise InputError(f"task '{task.name}' names no data source; pass --references",

@@ -25,6 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="rank 0 waits this long for other ranks before doing their leftovers")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("--include-tasks", action="append", default=[], metavar="DIR")
+    p.add_argument("--data-root", metavar="DIR", help="data root for the public benchmarks "
+                   "(default: $TIMEBENCH_DATA_ROOT, the config file, ~/.cache/timebench/data)")
     p.add_argument("--quiet", "-q", action="store_true", help="no leaderboard table at the end")
 
 
@@ -33,9 +35,11 @@ def main(args: argparse.Namespace) -> int:
     from ..report.tables import print_table
     from ..runner import RunOptions, parse_model_list, run, shard_info
     from ..suites import get_suite
+    from ..data.root import set_data_root
     from ..tasks import get_task
 
     _check_args(args)
+    set_data_root(args.data_root)
     suite = None
     if args.suite or not args.tasks:
         suite = get_suite(args.suite or "default")
@@ -70,6 +74,8 @@ def main(args: argparse.Namespace) -> int:
     if rank == 0:
         for line in generation_error_lines(results):
             print(f"warning: {line}", file=sys.stderr)
+        for line in data_issue_lines(results):
+            print(f"note: {line}", file=sys.stderr)
     return 0
 
 
@@ -82,6 +88,18 @@ def _check_args(args: argparse.Namespace) -> None:
         value = getattr(args, name)
         if value is not None:
             check_int(value, field="--" + name.replace("_", "-"), low=low, high=high)
+
+
+def data_issue_lines(results) -> list[str]:
+    """One line per task whose official file had rows repaired by the benchmark's rule."""
+    lines = []
+    for task, info in results.get("tasks", {}).items():
+        counts = (info.get("data_issues") or {}).get("counts") or {}
+        if counts:
+            shown = ", ".join(f"{k} {v}" for k, v in counts.items())
+            lines.append(f"{task}: rows repaired by the benchmark's own rule ({shown}); see "
+                         "results.json tasks.<task>.data_issues")
+    return lines
 
 
 def generation_error_lines(results) -> list[str]:

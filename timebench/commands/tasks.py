@@ -8,6 +8,9 @@ import argparse
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", nargs="?", help="show this task's card")
     p.add_argument("--include-tasks", action="append", default=[], metavar="DIR")
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
+    p.add_argument("--data-root", metavar="DIR", help="data root for the public benchmarks "
+                   "(default: $TIMEBENCH_DATA_ROOT, the config file, ~/.cache/timebench/data)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -24,11 +27,19 @@ def main(args: argparse.Namespace) -> int:
         with open(task.path, encoding="utf-8") as fh:
             console.print(Syntax(fh.read(), "yaml"))
         return 0
+    from ..data.status import task_data_status
+
     rows = []
     for name in available_tasks(args.include_tasks):
         task = get_task(name, extra=args.include_tasks)
         suites = ", ".join(m["suite"] for m in task.metrics)
-        rows.append((name, task.kind, task.task_version, task.primary_metric, suites))
-    print_table(rows_table("timebench tasks", ["task", "kind", "version", "primary", "metric suites"],
-                           rows, justify_from=99))
+        rows.append((name, task.kind, task.task_version, task.primary_metric, suites,
+                     task_data_status(task, args.data_root)))
+    columns = ["task", "kind", "version", "primary", "metric suites", "data"]
+    if getattr(args, "json", False):
+        import json
+
+        print(json.dumps([dict(zip(columns, r)) for r in rows], indent=2))
+        return 0
+    print_table(rows_table("timebench tasks", columns, rows, justify_from=99))
     return 0

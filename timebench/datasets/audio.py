@@ -1,10 +1,15 @@
 """Reading audio files with soundfile (no torchcodec, no ffmpeg).
 
 ``read_audio`` returns float32 mono samples at the rate asked for.  Several channels are
-averaged.  Resampling uses :func:`scipy.signal.resample_poly` (polyphase FIR with a Kaiser
-window, ``window=("kaiser", 5.0)`` by default in scipy), applied with the exact rational factor
-``target_sr / sr`` reduced by their greatest common divisor, which is accurate and fast for the
-usual rates (44.1 kHz -> 16 kHz is 160/441).
+averaged.  Resampling is done as the models' reference code does it: ``librosa.load(sr=16000)``
+/ ``librosa.resample`` default to ``res_type="soxr_hq"``, i.e. ``soxr.resample(quality="HQ")``,
+which :func:`resample` calls directly (bit-identical to librosa's default; ``soxr`` is a core
+dependency).  Measured against the previous :func:`scipy.signal.resample_poly` (Kaiser polyphase)
+in ``benchmarks/resampling.py``: on speech at 44.1/48 kHz the Whisper log-mel differs by 0.026 dB
+on average (p99 0.8 dB, max 1.8 dB in audible cells) while librosa and soxr VHQ agree to
+0.000 dB; on broadband events the difference reaches tens of dB in the top mel bins, because
+scipy's filter attenuates the 7-8 kHz band that soxr passes.  ``method="polyphase"`` (also the
+fallback when ``soxr`` cannot be imported) keeps the scipy path; docs/DATASETS.md has the numbers.
 
 Only formats libsndfile reads are supported (WAV, FLAC, OGG/Vorbis, and MP3 with libsndfile >=
 1.1); anything else raises :class:`~timebench.errors.InputError` naming the file.
@@ -24,10 +29,26 @@ from ..errors import InputError
 __all__ = ["read_audio", "audio_duration", "resample"]
 
 
-def resample(samples: np.ndarray, sr: int, target_sr: int) -> np.ndarray:
-    """Resample a 1-D float array from ``sr`` to ``target_sr`` (polyphase, exact ratio)."""
+def resample(samples: np.ndarray, sr: int, target_sr: int, *, method: str = "soxr_hq"
+             ) -> np.ndarray:
+    """Resample a 1-D float array from ``sr`` to ``target_sr``.
+
+    ``method="soxr_hq"`` (default): ``soxr.resample(quality="HQ")``, librosa's default;
+    ``"polyphase"``: :func:`scipy.signal.resample_poly` with the exact rational factor.
+    """
+    if method not in ("soxr_hq", "polyphase"):
+        raise ValueError(f"method must be 'soxr_hq' or 'polyphase', got {method!r}")
     if sr == target_sr or samples.size == 0:
         return samples.astype(np.float32, copy=False)
+    if method == "soxr_hq":
+        try:
+            import soxr
+        except ImportError:  # pragma: no cover - soxr is a core dependency
+            method = "polyphase"
+        else:
+            x = np.ascontiguousarray(samples, dtype=np.float32)
+            return soxr.resample(x, int(sr), int(target_sr), quality="HQ").astype(
+                np.float32, copy=False)
     from scipy.signal import resample_poly
 
     g = gcd(int(sr), int(target_sr))

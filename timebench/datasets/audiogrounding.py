@@ -16,6 +16,12 @@ so this loader drops them too and counts them in the notes (``keep_empty=True`` 
 ``phrase`` may be a string or a token list (joined with spaces).  Durations come from a
 durations file (``duration.csv`` / TSV with ``audio_id``/``filename`` and ``duration`` columns,
 as written by the official ``prepare_duration.py``) or from the audio headers under the root.
+
+Rows that break their own constraints follow :data:`timebench.datasets.rules.RULES`
+(``audiogrounding``): segments past the duration are kept as published (the official evaluation
+does not clip), inverted segments are dropped, and phrases that share an id are merged into one
+query (the official ground-truth table is keyed by that id).  ``on_invalid="error"`` restores the
+strict checks.
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ from ..io import iter_records, parse_events
 from ..types import Event, Reference
 from .audio import audio_duration
 from .base import (DEFAULT_DURATION_TOLERANCE, LoadedDataset, dedupe_ids, default_root,
-                   fit_events, make_reference, normalize_audio_path)
+                   make_reference, normalize_audio_path)
+from .rules import (DataIssue, check_on_invalid, fit_windows, issue_notes, resolve_duplicates,
+                    rule_for, split_inverted)
 from .tables import read_durations
 
 __all__ = ["load_audiogrounding"]
@@ -53,9 +61,13 @@ def _int_field(obj: dict, key: str, *, path: str, line: int, field: str) -> int:
 def load_audiogrounding(path: str | Path, *, root: str | Path | None = None,
                         durations: str | Path | None = None, probe_audio: bool = True,
                         keep_empty: bool = False, strip_prefix: str | None = None,
-                        duration_tolerance: float = DEFAULT_DURATION_TOLERANCE) -> LoadedDataset:
+                        duration_tolerance: float = DEFAULT_DURATION_TOLERANCE,
+                        on_invalid: str = "official") -> LoadedDataset:
     """Load an AudioGrounding v2 label file (``train.json``/``val.json``/``test.json``)."""
     spath = str(path)
+    strict = check_on_invalid(on_invalid) == "error"
+    rule = rule_for("audiogrounding")
+    issues: list[DataIssue] = []
     base = default_root(path, root)
     table = read_durations(durations) if durations is not None else {}
     refs: list[Reference] = []
@@ -87,15 +99,18 @@ def load_audiogrounding(path: str | Path, *, root: str | Path | None = None,
             text = _phrase_text(phrase.get("phrase"), path=spath, line=line, field=f + ".phrase")
             start_index = _int_field(phrase, "start_index", path=spath, line=line,
                                      field=f + ".start_index")
-            segments = parse_events(phrase.get("segments"), field=f + ".segments", path=spath,
-                                    line=line)
+            where = f"{spath}:{line}"
+            raw = split_inverted(phrase.get("segments"), rule, strict=strict, where=where,
+                                 field=f + ".segments", issues=issues)
+            segments = parse_events(raw, field=f + ".segments", path=spath, line=line)
             events = tuple(Event(e.onset, e.offset) for e in segments
                            if not (e.onset == 0 and e.offset == 0))
             if not events and not keep_empty:
                 dropped += 1
                 continue
-            events, n_clipped = fit_events(events, duration, tolerance=duration_tolerance,
-                                           path=spath, line=line, field=f + ".segments")
+            events, n_clipped = fit_windows(events, duration, rule, strict=strict,
+                                            tolerance=duration_tolerance, path=spath, line=line,
+                                            field=f + ".segments", issues=issues)
             clipped += n_clipped
             if duration is None:
                 unknown += 1
@@ -107,6 +122,8 @@ def load_audiogrounding(path: str | Path, *, root: str | Path | None = None,
                                        duration=duration, query=text, events=events,
                                        present=bool(events) if keep_empty else None,
                                        extra=extra, source=f"{spath}:{line}"))
+    if not strict:
+        refs = resolve_duplicates(refs, rule, issues)
     refs, notes = dedupe_ids(refs)
     if dropped:
         notes.append(f"{dropped} phrase(s) with no segment (only [0, 0]) left out, as in the "
@@ -116,5 +133,7 @@ def load_audiogrounding(path: str | Path, *, root: str | Path | None = None,
                      "no audio file under the root)")
     if clipped:
         notes.append(f"{clipped} segment(s) clipped to the clip duration")
+    notes.extend(issue_notes(issues, rule))
     return LoadedDataset(references=tuple(refs), labels=None, root=base,
-                         source=f"audiogrounding:{spath}", task_kind="tag", notes=tuple(notes))
+                         source=f"audiogrounding:{spath}", task_kind="tag", notes=tuple(notes),
+                         issues=tuple(issues), rule=None if strict else rule.describe())

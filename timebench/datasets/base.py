@@ -55,7 +55,8 @@ class LoadedDataset:
     * ``task_kind``: a hint such as ``"tag"``, ``"sed"``, ``"dac"``, ``"tss"``, ``"tqa"``,
       ``"spotsound"`` (``None`` when the file mixes kinds or the format does not say);
     * ``notes``: what the loader repaired or could not determine (clipped events, unknown
-      durations, renamed duplicate ids, skipped empty queries), one line each.
+      durations, renamed duplicate ids, skipped empty queries), one line each;
+    * ``issues`` / ``rule``: each row repaired under the benchmark's own rule, and the rule.
     """
 
     references: tuple[Reference, ...]
@@ -64,6 +65,15 @@ class LoadedDataset:
     source: str = ""
     task_kind: str | None = None
     notes: tuple[str, ...] = field(default=())
+    #: rows repaired by the benchmark's documented rule (:mod:`timebench.datasets.rules`)
+    issues: tuple = field(default=())
+    #: that rule (``RowRule.describe()``), ``None`` for strict formats
+    rule: dict | None = None
+
+    def issue_counts(self) -> dict[str, int]:
+        from .rules import issue_summary
+
+        return issue_summary(self.issues)
 
     def __len__(self) -> int:
         return len(self.references)

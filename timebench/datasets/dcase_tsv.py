@@ -18,6 +18,11 @@ Options:
 * ``label_map``: AudioSet ``mid -> display name`` (``class_labels_indices.csv`` or
   ``mid_to_display_name.tsv``); labels without an entry are kept as they are and counted;
 * ``labels`` of the result is the sorted set of labels that occur (after mapping).
+
+Rows that break their own constraints follow :data:`timebench.datasets.rules.RULES`
+(``dcase_tsv``): the DCASE evaluation tools read the TSV as written, so an event past the clip
+duration is kept; an inverted event (onset after offset) is dropped.  Each repair is counted in
+``issues``; ``on_invalid="error"`` restores the strict checks.
 """
 
 from __future__ import annotations
@@ -28,8 +33,9 @@ from ..errors import InputError
 from ..io import parse_time_cells, read_dcase_tsv, read_text_file
 from ..types import Event, Reference
 from .audio import audio_duration
-from .base import (DEFAULT_DURATION_TOLERANCE, LoadedDataset, default_root, fit_events,
-                   make_reference, normalize_audio_path)
+from .base import (DEFAULT_DURATION_TOLERANCE, LoadedDataset, default_root, make_reference,
+                   normalize_audio_path)
+from .rules import DataIssue, check_on_invalid, fit_windows, issue_notes, rule_for
 from .tables import read_durations, read_label_map
 
 __all__ = ["load_dcase_tsv", "read_audioset_strong_tsv"]
@@ -45,9 +51,11 @@ def _header(path: Path) -> list[str]:
     return []
 
 
-def read_audioset_strong_tsv(path: str | Path) -> dict[str, list[Event]]:
+def read_audioset_strong_tsv(path: str | Path, *, inverted: list | None = None
+                             ) -> dict[str, list[Event]]:
     """Read an AudioSet-Strong TSV (header ``segment_id start_time_seconds end_time_seconds
-    label``) into ``segment_id -> events`` in file order."""
+    label``) into ``segment_id -> events`` in file order (``inverted`` as in
+    :func:`timebench.io.read_dcase_tsv`)."""
     p = Path(path)
     spath = str(p)
     text = read_text_file(p)
@@ -73,9 +81,12 @@ def read_audioset_strong_tsv(path: str | Path) -> dict[str, list[Event]]:
             raise InputError("empty segment_id", path=spath, line=number, field="segment_id")
         values = parse_time_cells([(name, record[name]) for name in
                                    ("start_time_seconds", "end_time_seconds")],
-                                  path=spath, line=number)
+                                  path=spath, line=number, allow_inverted=inverted is not None)
         if not record["label"]:
             raise InputError("empty label", path=spath, line=number, field="label")
+        if values[0] > values[1] and inverted is not None:
+            inverted.append((number, seg, values[0], values[1]))
+            continue
         out.setdefault(seg, []).append(Event(values[0], values[1], record["label"]))
     return out
 
@@ -83,14 +94,23 @@ def read_audioset_strong_tsv(path: str | Path) -> dict[str, list[Event]]:
 def load_dcase_tsv(path: str | Path, *, root: str | Path | None = None,
                    durations: str | Path | None = None, label_map: str | Path | None = None,
                    audio_pattern: str | None = None, probe_audio: bool = True,
-                   duration_tolerance: float = DEFAULT_DURATION_TOLERANCE) -> LoadedDataset:
+                   duration_tolerance: float = DEFAULT_DURATION_TOLERANCE,
+                   on_invalid: str = "official") -> LoadedDataset:
     """Load a DESED or AudioSet-Strong label TSV as SED references (one per file)."""
     p = Path(path)
     spath = str(p)
     base = default_root(path, root)
+    strict = check_on_invalid(on_invalid) == "error"
+    rule = rule_for("dcase_tsv")
+    issues: list[DataIssue] = []
+    inverted: list | None = None if strict else []
     header = _header(p)
     audioset = "segment_id" in header
-    table = read_audioset_strong_tsv(p) if audioset else read_dcase_tsv(p)
+    table = read_audioset_strong_tsv(p, inverted=inverted) if audioset \
+        else read_dcase_tsv(p, inverted=inverted)
+    for number, fid, on, off in inverted or ():
+        issues.append(DataIssue("inverted", "dropped", f"{spath}:{number}",
+                                f"{fid} {on:g}-{off:g}"))
     pattern = audio_pattern or ("{id}.wav" if audioset else "{id}")
     mapping = read_label_map(label_map) if label_map is not None else None
     dur_table = read_durations(durations) if durations is not None else {}
@@ -125,8 +145,10 @@ def load_dcase_tsv(path: str | Path, *, root: str | Path | None = None,
             duration = audio_duration(base / audio)
         if duration is None:
             unknown += 1
-        events, n_clipped = fit_events(tuple(events), duration, tolerance=duration_tolerance,
-                                       path=spath, field=f"events of {fid}")
+        events, n_clipped = fit_windows(tuple(events), duration, rule, strict=strict,
+                                        tolerance=duration_tolerance, path=spath, line=None,
+                                        field=f"events of {fid}" if strict else "event",
+                                        issues=issues, where=f"{spath} ({fid})")
         clipped += n_clipped
         refs.append(make_reference(id=fid, audio=audio, duration=duration, events=events,
                                    source=spath))
@@ -140,6 +162,8 @@ def load_dcase_tsv(path: str | Path, *, root: str | Path | None = None,
                      "file under the root)")
     if clipped:
         notes.append(f"{clipped} event(s) clipped to the clip duration")
+    notes.extend(issue_notes(issues, rule))
     kind = "audioset_strong" if audioset else "dcase_tsv"
     return LoadedDataset(references=tuple(refs), labels=labels, root=base,
-                         source=f"{kind}:{spath}", task_kind="sed", notes=tuple(notes))
+                         source=f"{kind}:{spath}", task_kind="sed", notes=tuple(notes),
+                         issues=tuple(issues), rule=None if strict else rule.describe())

@@ -38,7 +38,9 @@ The TQA question type (``extra["qtype"]``) is inferred from the question with ke
 (timebench's, FTAR has no field for it): ``duration`` ("how long", "duration", "how many
 seconds", "last(s) for"), then ``count`` ("how many", "count", "number of", "how often"), then
 ``order`` ("first", "before", "after", "order", "earlier", "later", "precede", "follow",
-"sequence"), else ``other``.
+"sequence"), else ``other``.  A count or duration answer written as text with exactly one number ("2.5 seconds")
+is reduced to that number ("2.5"; the text stays in ``extra["answer_text"]``) so that numeric
+QA metrics can compare it.
 
 Audio paths in FTAR are the authors' absolute paths (``/data/WavCaps/AudioSet_SL_flac/x.flac``):
 pass ``strip_prefix="/data/WavCaps/"`` and ``root=<your copy>`` (see
@@ -101,10 +103,16 @@ def task_kind(task: str) -> str | None:
 
 
 def _intervals(text: str, *, path: str | None, line: int | None,
-               field: str) -> list[tuple[float, float]]:
+               field: str, issues: list | None = None) -> list[tuple[float, float]]:
     out = []
     for m in _INTERVAL_RE.finditer(text):
         onset, offset = float(m.group(1)), float(m.group(2))
+        if onset > offset and issues is not None:  # official rule (rules.RULES["ftar"]): drop
+            from .rules import DataIssue
+
+            issues.append(DataIssue("inverted", "dropped", f"{path}:{line}",
+                                    f"{field} {m.group(0)!r}"))
+            continue
         if onset > offset:
             raise InputError(f"interval {m.group(0)!r} ends before it starts", path=path,
                              line=line, field=field)
@@ -113,7 +121,7 @@ def _intervals(text: str, *, path: str | None, line: int | None,
 
 
 def parse_tag_answer(answer: str, *, path: str | None = None, line: int | None = None,
-                     field: str = "answer") -> tuple[Event, ...]:
+                     field: str = "answer", issues: list | None = None) -> tuple[Event, ...]:
     """Parse a TAG answer ``"s - e[, s - e ...][.]"`` strictly (see the module grammar)."""
     if not isinstance(answer, str):
         raise InputError("expected a string", path=path, line=line, field=field)
@@ -121,11 +129,13 @@ def parse_tag_answer(answer: str, *, path: str | None = None, line: int | None =
     if not _TAG_RE.fullmatch(text):
         raise InputError(f"not a grounding answer '<start> - <end>[, ...]': {answer[:80]!r}",
                          path=path, line=line, field=field)
-    return tuple(Event(s, e) for s, e in _intervals(text, path=path, line=line, field=field))
+    return tuple(Event(s, e) for s, e in _intervals(text, path=path, line=line, field=field,
+                                                    issues=issues))
 
 
 def parse_caption_answer(answer: str, *, path: str | None = None, line: int | None = None,
-                         field: str = "answer") -> tuple[Event, ...]:
+                         field: str = "answer", issues: list | None = None
+                         ) -> tuple[Event, ...]:
     """Parse a DAC/TSS answer (interval lists each followed by a caption) strictly."""
     if not isinstance(answer, str):
         raise InputError("expected a string", path=path, line=line, field=field)
@@ -140,7 +150,7 @@ def parse_caption_answer(answer: str, *, path: str | None = None, line: int | No
         if m is None:
             raise InputError(f"expected '<start> - <end>, ... , <caption>' at character {pos}: "
                              f"{text[pos:pos + 60]!r}", path=path, line=line, field=field)
-        spans = _intervals(m.group(0), path=path, line=line, field=field)
+        spans = _intervals(m.group(0), path=path, line=line, field=field, issues=issues)
         nxt = _NEXT_GROUP.search(text, m.end())
         cap_end = nxt.start() if nxt else n
         caption = text[m.end():cap_end]
@@ -200,6 +210,20 @@ def infer_qtype(question: str) -> str:
     return "other"
 
 
+_ONE_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _numeric_answer(answer: str, extra: dict) -> str:
+    """A count/duration answer written as text ("2.5 seconds") -> its one number ("2.5"), so
+    the QA metric compares numbers; the text is kept in ``extra["answer_text"]``.  Answers with
+    no number or several numbers stay verbatim."""
+    numbers = _ONE_NUMBER.findall(answer)
+    if len(numbers) != 1 or answer.strip() == numbers[0]:
+        return answer
+    extra["answer_text"] = answer
+    return numbers[0]
+
+
 def _text_field(item: dict, key: str, *, path: str, line: int, required: bool = True) -> str | None:
     value = item.get(key)
     if value is None:
@@ -214,14 +238,22 @@ def _text_field(item: dict, key: str, *, path: str, line: int, required: bool = 
 
 def load_ftar(path: str | Path, *, root: str | Path | None = None, task: str | None = None,
               strip_prefix: str | None = None, basename: bool = False,
-              duration_tolerance: float = DEFAULT_DURATION_TOLERANCE) -> LoadedDataset:
+              duration_tolerance: float = DEFAULT_DURATION_TOLERANCE,
+              on_invalid: str = "official") -> LoadedDataset:
     """Load an FTAR JSON file (a list, or JSON Lines), optionally keeping one task.
 
     ``task`` is a short kind (``"tag"``, ``"dac"``, ``"tss"``, ``"tqa"``) or an FTAR task
     string; rows of other tasks are skipped.  See the module docstring for the answer grammar
-    and the path options.
+    and the path options.  Rows that break their own constraints follow
+    ``rules.RULES["ftar"]`` (inverted intervals dropped, intervals past the duration clipped,
+    a grounding row left without an interval dropped); ``on_invalid="error"`` is strict.
     """
+    from .rules import DataIssue, check_on_invalid, issue_notes, rule_for
+
     spath = str(path)
+    strict = check_on_invalid(on_invalid) == "error"
+    rule = rule_for("ftar")
+    issues: list = []
     want = None
     if task is not None:
         want = task_kind(task)
@@ -242,21 +274,29 @@ def load_ftar(path: str | Path, *, root: str | Path | None = None, task: str | N
             continue
         ref, n_clipped = _row(item, kind, path=spath, line=line, root=base,
                               strip_prefix=strip_prefix, basename=basename,
-                              tolerance=duration_tolerance)
+                              tolerance=duration_tolerance, issues=None if strict else issues,
+                              rule=rule)
         clipped += n_clipped
+        if ref is None:
+            issues.append(DataIssue("empty_query", "dropped", f"{spath}:{line}",
+                                    "no usable interval left"))
+            continue
         kinds.add(kind)
         refs.append(ref)
     refs, notes = dedupe_ids(refs)
     if clipped:
         notes.append(f"{clipped} event offset(s) clipped to the clip duration")
+    notes.extend(issue_notes(issues, rule))
     return LoadedDataset(references=tuple(refs), labels=None, root=base,
                          source=f"ftar:{spath}",
                          task_kind=want or (next(iter(kinds)) if len(kinds) == 1 else None),
-                         notes=tuple(notes))
+                         notes=tuple(notes), issues=tuple(issues),
+                         rule=None if strict else rule.describe())
 
 
 def _row(item: dict, kind: str, *, path: str, line: int, root: Path | None,
-         strip_prefix: str | None, basename: bool, tolerance: float) -> tuple[Reference, int]:
+         strip_prefix: str | None, basename: bool, tolerance: float,
+         issues: list | None = None, rule=None) -> tuple[Reference | None, int]:
     if "id" not in item:
         raise InputError("missing", path=path, line=line, field="id")
     rid = item["id"]
@@ -277,17 +317,28 @@ def _row(item: dict, kind: str, *, path: str, line: int, root: Path | None,
     query = None
     ref_answer: Any = None
     if kind == "tag":
-        events = parse_tag_answer(answer, path=path, line=line)
+        events = parse_tag_answer(answer, path=path, line=line, issues=issues)
         query = extract_query(question, path=path, line=line)
     elif kind in ("dac", "tss"):
-        events = parse_caption_answer(answer, path=path, line=line)
+        events = parse_caption_answer(answer, path=path, line=line, issues=issues)
     else:
         if not answer.strip():
             raise InputError("empty answer", path=path, line=line, field="answer")
         ref_answer = answer
         extra["qtype"] = infer_qtype(question)
-    events, clipped = fit_events(tuple(events), duration, tolerance=tolerance, path=path,
-                                 line=line, field="answer")
+        if extra["qtype"] in ("count", "duration"):
+            ref_answer = _numeric_answer(answer, extra)
+    if issues is None:
+        events, clipped = fit_events(tuple(events), duration, tolerance=tolerance, path=path,
+                                     line=line, field="answer")
+    else:
+        from .rules import apply_window_rule
+
+        clipped = 0
+        events = apply_window_rule(tuple(events), duration, rule, where=f"{path}:{line}",
+                                   field="answer", issues=issues)
+        if kind != "tqa" and not events:
+            return None, 0
     ref = make_reference(id=str(rid), audio=audio, duration=duration, query=query,
                          question=question, events=events, answer=ref_answer, extra=extra,
                          source=f"{path}:{line}")

@@ -11,6 +11,11 @@ is accepted too); ``shared/reference/metric-protocols.md`` section 1.3.  Rules:
 * ``duration``: read from the audio file header (``soundfile.info``) when the file is under the
   root, else the row's ``duration`` field, else parsed from the ``<ytid>_<start>_<end>.wav``
   name (``end - start``), else ``None`` (counted in the notes).
+* rows that break their own constraints (:mod:`timebench.datasets.rules`, ``spotsound``):
+  SpotSound releases no evaluator; as in the reconstructed one, inverted windows are swapped
+  and windows past the duration clipped (a window starting after the end is dropped, and a
+  positive row left without a window is dropped); every repair is counted in ``issues``.
+  ``on_invalid="error"`` restores the strict checks (tolerance ``duration_tolerance``).
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from ..io import iter_records, parse_events, parse_number
 from ..types import Reference
 from .audio import audio_duration
 from .base import (DEFAULT_DURATION_TOLERANCE, LoadedDataset, dedupe_ids, default_root,
-                   fit_events, make_reference, normalize_audio_path)
+                   make_reference, normalize_audio_path)
+from .rules import DataIssue, check_on_invalid, fit_windows, issue_notes, rule_for, split_inverted
 
 __all__ = ["load_spotsound", "duration_from_name"]
 
@@ -43,9 +49,13 @@ def duration_from_name(name: str) -> float | None:
 def load_spotsound(path: str | Path, *, root: str | Path | None = None,
                    strip_prefix: str | None = None, basename: bool = False,
                    probe_audio: bool = True,
-                   duration_tolerance: float = DEFAULT_DURATION_TOLERANCE) -> LoadedDataset:
+                   duration_tolerance: float = DEFAULT_DURATION_TOLERANCE,
+                   on_invalid: str = "official") -> LoadedDataset:
     """Load SpotSound-Bench rows as grounding references with presence flags."""
     spath = str(path)
+    strict = check_on_invalid(on_invalid) == "error"
+    rule = rule_for("spotsound")
+    issues: list[DataIssue] = []
     base = default_root(path, root)
     refs: list[Reference] = []
     unknown = 0
@@ -61,7 +71,11 @@ def load_spotsound(path: str | Path, *, root: str | Path | None = None,
                              field="caption")
         if "annotations" not in row:
             raise InputError("missing", path=spath, line=line, field="annotations")
-        windows = parse_events(row["annotations"], field="annotations", path=spath, line=line)
+        where = f"{spath}:{line}"
+        raw = split_inverted(row["annotations"], rule, strict=strict, where=where,
+                             field="annotations", issues=issues)
+        windows = parse_events(raw, field="annotations", path=spath, line=line)
+        had_windows = bool(windows)
         duration = None
         if probe_audio and base is not None and (base / audio).is_file():
             duration = audio_duration(base / audio)
@@ -76,9 +90,14 @@ def load_spotsound(path: str | Path, *, root: str | Path | None = None,
                 sources["file name"] += 1
         if duration is None:
             unknown += 1
-        windows, n_clipped = fit_events(windows, duration, tolerance=duration_tolerance,
-                                        path=spath, line=line, field="annotations")
+        windows, n_clipped = fit_windows(windows, duration, rule, strict=strict,
+                                         tolerance=duration_tolerance, path=spath, line=line,
+                                         field="annotations", issues=issues)
         clipped += n_clipped
+        if had_windows and not windows:
+            issues.append(DataIssue("empty_query", "dropped", where,
+                                    "no window left inside the clip"))
+            continue
         rid = row.get("id", row.get("qid"))
         if rid is None or isinstance(rid, bool) or str(rid) == "":
             rid = f"{PurePosixPath(audio).stem}#{index}"
@@ -98,5 +117,7 @@ def load_spotsound(path: str | Path, *, root: str | Path | None = None,
                      "no duration field, file name not <ytid>_<start>_<end>)")
     if clipped:
         notes.append(f"{clipped} window(s) clipped to the clip duration")
+    notes.extend(issue_notes(issues, rule))
     return LoadedDataset(references=tuple(refs), labels=None, root=base,
-                         source=f"spotsound:{spath}", task_kind="spotsound", notes=tuple(notes))
+                         source=f"spotsound:{spath}", task_kind="spotsound", notes=tuple(notes),
+                         issues=tuple(issues), rule=None if strict else rule.describe())

@@ -11,6 +11,14 @@ Durations: the official loader treats every clip as 30 s; this loader does the s
 (``default_duration=30.0``) unless the audio header under the root says otherwise.  The
 optional ``metadata.csv`` (indexed by ``filename``; ``subclass``, ``keywords``,
 ``start_time_s``, ``end_time_s``...) is copied into ``extra`` as strings.
+
+Rows that break their own constraints follow :data:`timebench.datasets.rules.RULES` (``tacos``):
+a region past the clip end is clipped (the official loader cuts every clip at 30 s), an inverted
+region is dropped; each repair is counted in ``issues``.  ``on_invalid="error"`` restores the
+strict checks.
+
+``mode="grounding"`` turns the same file into text-to-audio grounding queries: one query per
+(file, caption), the regions with that caption as its windows, id ``"<filename>#<k>"``.
 """
 
 from __future__ import annotations
@@ -22,8 +30,9 @@ from ..errors import InputError
 from ..io import parse_time_cells
 from ..types import Event, Reference
 from .audio import audio_duration
-from .base import (DEFAULT_DURATION_TOLERANCE, LoadedDataset, default_root, fit_events,
-                   make_reference, normalize_audio_path)
+from .base import (DEFAULT_DURATION_TOLERANCE, LoadedDataset, default_root, make_reference,
+                   normalize_audio_path)
+from .rules import DataIssue, check_on_invalid, fit_windows, issue_notes, rule_for
 from .tables import read_table
 
 __all__ = ["load_tacos", "TACOS_CLIP_SECONDS"]
@@ -55,9 +64,15 @@ def _read_metadata(path: str | Path) -> dict[str, dict[str, str]]:
 def load_tacos(path: str | Path, *, root: str | Path | None = None,
                metadata: str | Path | None = None, audio_pattern: str = "audio/{filename}",
                default_duration: float | None = TACOS_CLIP_SECONDS, probe_audio: bool = True,
-               duration_tolerance: float = DEFAULT_DURATION_TOLERANCE) -> LoadedDataset:
-    """Load TACOS ``annotations_strong.csv`` as dense-captioning references."""
+               duration_tolerance: float = DEFAULT_DURATION_TOLERANCE,
+               on_invalid: str = "official", mode: str = "captions") -> LoadedDataset:
+    """Load TACOS ``annotations_strong.csv`` as dense-captioning (or grounding) references."""
     spath = str(path)
+    strict = check_on_invalid(on_invalid) == "error"
+    if mode not in ("captions", "grounding"):
+        raise InputError(f"mode must be 'captions' or 'grounding', got {mode!r}", field="mode")
+    rule = rule_for("tacos")
+    issues: list[DataIssue] = []
     base = default_root(path, root)
     rows = read_table(path, delimiter=",")
     if not rows:
@@ -79,7 +94,11 @@ def load_tacos(path: str | Path, *, root: str | Path | None = None,
         if not name:
             raise InputError("empty filename", path=spath, line=number, field="filename")
         times = parse_time_cells([(col, row[idx[col]]) for col in ("onset", "offset")],
-                                 path=spath, line=number)
+                                 path=spath, line=number, allow_inverted=not strict)
+        if times[0] > times[1]:
+            issues.append(DataIssue("inverted", "dropped", f"{spath}:{number}",
+                                    f"{name} {times[0]:g}-{times[1]:g}"))
+            continue
         text = row[idx["text"]].strip()
         if not text:
             raise InputError("empty caption", path=spath, line=number, field="text")
@@ -104,14 +123,18 @@ def load_tacos(path: str | Path, *, root: str | Path | None = None,
                 probed += 1
         fitted = []
         for line, ev in items:
-            (ev2,), n = fit_events((ev,), duration, tolerance=duration_tolerance, path=spath,
-                                   line=line, field="offset")
+            kept, n = fit_windows((ev,), duration, rule, strict=strict,
+                                  tolerance=duration_tolerance, path=spath, line=line,
+                                  field="offset" if strict else "region", issues=issues)
             clipped += n
-            fitted.append(ev2)
+            fitted.extend(kept)
         events = tuple(fitted)
         extra: dict[str, Any] = {}
         if name in meta:
             extra.update(meta[name])
+        if mode == "grounding":
+            refs.extend(_queries(name, audio, duration, events, extra, f"{spath}:{first_line}"))
+            continue
         refs.append(make_reference(id=name, audio=audio, duration=duration, events=events,
                                    extra=extra, source=f"{spath}:{first_line}"))
     notes = []
@@ -120,5 +143,19 @@ def load_tacos(path: str | Path, *, root: str | Path | None = None,
                      "file under the root)")
     if clipped:
         notes.append(f"{clipped} region(s) clipped to the clip duration")
+    notes.extend(issue_notes(issues, rule))
     return LoadedDataset(references=tuple(refs), labels=None, root=base,
-                         source=f"tacos:{spath}", task_kind="dac", notes=tuple(notes))
+                         source=f"tacos:{spath}", task_kind="tag" if mode == "grounding" else "dac",
+                         notes=tuple(notes), issues=tuple(issues),
+                         rule=None if strict else rule.describe())
+
+
+def _queries(name: str, audio: str, duration: float | None, events, extra, source: str
+             ) -> list[Reference]:
+    """One grounding query per distinct caption of a file (its regions are the windows)."""
+    by_text: dict[str, list[Event]] = {}
+    for ev in events:
+        by_text.setdefault(ev.label or "", []).append(Event(ev.onset, ev.offset))
+    return [make_reference(id=f"{name}#{k}", audio=audio, duration=duration, query=text,
+                           events=tuple(wins), extra=dict(extra), source=source)
+            for k, (text, wins) in enumerate(by_text.items())]
