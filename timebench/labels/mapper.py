@@ -11,10 +11,18 @@ Protocols (``docs/LABELS.md``):
     2. every *reading* of the text is collected: an ontology node (or a class's own words, or a
        cue phrase) reads the text when all the stems of one of its phrases occur in one clause
        of the text (order free; see :mod:`.text` for stems, clauses, head and context);
-    3. readings are ranked by (all matched words in the clause's *head* part, number of
-       matched words, at least one matched word not a verb form, the phrase is a node's first
-       display name rather than a later synonym or a cue: ``Dog`` over ``Canidae, dogs,
-       wolves``); only the best rank of each clause counts;
+    3. readings are ranked by, in order: a matched word is not generic (``sound``, ``noise``);
+       all matched words are in the clause's *head* part; the number of matched words; a
+       matched word is not a verb form (``blender running``: Blender, not Run); the ``-ing``
+       forms agree (``crows``: Crow, not Crowing); the words match as written rather than
+       through the synonym table (``faucet``: Water tap, not the knock ``Tap``); the phrase is
+       a node's first display name rather than a later synonym or a cue (``Dog`` over
+       ``Canidae, dogs, wolves``); the reading starts earlier in the clause (the subject:
+       ``a dog howls`` is the dog).  A head part that names no source (only verb forms and
+       generic words: ``tapping on a typewriter``) does not outrank the rest of its clause.
+       Only the best rank of each clause counts, plus any
+       ontology descendant of a best reading matched as strongly in the first two keys
+       (``a cat purring``: Purr, under Cat);
     4. a node reads as the task class whose ontology subtree holds it (a ``Male speech``
        reading counts for a ``Speech`` class; a node under two classes, such as ``Growling``
        under ``Dog`` and ``Cat``, is ambiguous), a node under no class reads as *outside*;
@@ -37,7 +45,7 @@ from typing import Sequence
 
 from .ontology import Ontology, aliases, load_ontology
 from .tables import CUES, IGNORED_SUBTREES, TABLES, ClassSpec
-from .text import Clause, clauses, stems
+from .text import Clause, clauses, is_ing, raw_stem, stem, stems, words
 
 __all__ = ["LabelMatch", "LabelMapper", "PROTOCOLS", "get_mapper"]
 
@@ -64,13 +72,15 @@ class LabelMatch:
         return self.label is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Reading:
     stems: frozenset[str]
     phrase: str
     node: str | None          # ontology id, or None for a class's own words
     classes: frozenset[str]   # task classes it reads as (empty: outside)
     primary: bool             # a node's first display name (or a class's own name)
+    stems_ing: dict           # stem -> whether the phrase's word ended in -ing
+    raw: frozenset[str]       # raw stems (before synonyms) of the phrase's words
 
 
 def _fold(label: str) -> tuple[str, ...]:
@@ -122,6 +132,8 @@ class LabelMapper:
                 out[lab] = (roots, frozenset(excl))
             elif lab in onto.nodes:
                 out[lab] = (frozenset({lab}), frozenset())
+            elif lab.lower() in onto.by_name:
+                out[lab] = (frozenset({onto.by_name[lab.lower()]}), frozenset())
             elif _fold(lab) in by_alias:
                 out[lab] = (frozenset({by_alias[_fold(lab)]}), frozenset())
             else:
@@ -170,8 +182,10 @@ class LabelMapper:
         st = frozenset(stems(phrase))
         if not st:
             return
+        ing = {stem(w): is_ing(w) for w in words(phrase)}
         k = len(self._readings)
-        self._readings.append(_Reading(st, phrase, node, classes, primary))
+        raw = frozenset(raw_stem(w) for w in words(phrase))
+        self._readings.append(_Reading(st, phrase, node, classes, primary, ing, raw))
         for s in st:
             self._index[s].append(k)
 
@@ -198,6 +212,7 @@ class LabelMapper:
         named: dict[str, str] = {}
         outside: str | None = None
         ambiguous: set[str] = set()
+        ambiguous_sets: list[set[str]] = []
         for clause in clauses(text):
             result = self._clause(clause)
             if result is None:
@@ -207,9 +222,10 @@ class LabelMapper:
                 named.setdefault(value, via)
             elif kind == "ambiguous":
                 ambiguous |= set(value)
+                ambiguous_sets.append(set(value))
             elif outside is None:
                 outside = via
-        if len(named) == 1 and not (ambiguous - set(named)):
+        if len(named) == 1 and all(set(named) <= amb for amb in ambiguous_sets):
             (lab, via), = named.items()
             return LabelMatch(text, lab, "mapped", via)
         if len(named) > 1:
@@ -221,9 +237,11 @@ class LabelMapper:
 
     def _clause(self, clause: Clause):
         present = clause.stem_set
+        # a head naming no source (only verb forms / generic words: ``tapping on a typewriter``)
+        # does not outrank the rest of the clause
+        sourceless = not any(w.head and not w.verb_form and not w.generic for w in clause.words)
         seen: set[int] = set()
-        best_rank = None
-        best: list[_Reading] = []
+        found: list[tuple[tuple, _Reading]] = []
         for w in clause.words:
             for k in self._index.get(w.stem, ()):
                 if k in seen:
@@ -233,14 +251,24 @@ class LabelMapper:
                 if not r.stems <= present:
                     continue
                 used = [x for x in clause.words if x.stem in r.stems]
-                rank = (all(x.head for x in used), len(r.stems),
-                        any(not x.verb_form for x in used), r.primary)
-                if best_rank is None or rank > best_rank:
-                    best_rank, best = rank, [r]
-                elif rank == best_rank:
-                    best.append(r)
-        if not best:
+                rank = (any(not x.generic for x in used),
+                        sourceless or all(x.head for x in used),
+                        len(r.stems), any(not x.verb_form for x in used),
+                        all(x.ing == (r.stems_ing.get(x.stem, x.ing)) for x in used),
+                        all(x.raw in r.raw for x in used), r.primary,
+                        -min(x.position for x in used))
+                found.append((rank, r))
+        if not found:
             return None
+        best_rank = max(rank for rank, _ in found)
+        best = [r for rank, r in found if rank == best_rank]
+        # an ontology descendant read with the same strength is the more specific reading
+        # (``a cat purring``: Purr under Cat; ``a power tool sanding``: Sanding)
+        nodes = {r.node for r in best if r.node}
+        for rank, r in found:
+            if rank[:2] == best_rank[:2] and r.node and r not in best and \
+                    nodes & self._onto.ancestors(r.node):
+                best.append(r)
         classes: set[str] = set()
         inside = [r for r in best if r.classes]
         if inside:  # an outside reading that is an ancestor of an inside one is the same thing

@@ -56,7 +56,8 @@ MINI: dict[str, ClassSpec] = {
     "noise burst": ClassSpec(("White noise",)),
     "click train": ClassSpec(("Clicking",)),
     "speech": ClassSpec(("Speech",)),
-    "alarm": ClassSpec(("Alarm",)),
+    "alarm": ClassSpec(("Alarm",), exclude=("Vehicle horn, car horn, honking",
+                                            "Air horn, truck horn", "Foghorn")),
     "knock": ClassSpec(("Knock",)),
     "hum": ClassSpec(("Hum",)),
 }

@@ -7,7 +7,8 @@ Rules (``docs/LABELS.md`` gives the reasons):
   ``spoke`` -> ``speak``...), a verb-synonym table (``talk``/``chat``/``speech`` -> ``speak``,
   ``hoover`` -> ``vacuum``, ``faucet`` -> ``tap``...), then suffix folding: ``-ies``/``-ied`` ->
   ``-i``, ``-ing``/``-ed``/``-es``/``-s`` removed (not ``-ss``/``-us``/``-is``), a final ``-e``
-  and ``-y`` folded, a final doubled consonant undoubled.  Stems are only compared with stems
+  and ``-y`` folded, a final doubled consonant other than ``l``/``s``/``z`` undoubled (as in
+  Porter's stemmer: ``fill`` stays apart from ``file``).  Stems are only compared with stems
   made by the same function, so ``barking``/``barks``/``bark`` -> ``bark``, ``sizzling``/
   ``sizzles`` -> ``sizzl``, ``running`` -> ``run``, ``dishes`` -> ``dish``;
 * **stop words** (articles, pronouns, auxiliaries, generic nouns such as ``sound``, ``noise
@@ -15,13 +16,15 @@ Rules (``docs/LABELS.md`` gives the reasons):
 * **clauses**: split at ``,`` ``;`` and the conjunctions ``and``/``while``/``as``/``then``/
   ``followed by``/``before``/``after``/``plus``/``whilst``/``meanwhile``;
 * **head and context**: inside a clause, words after the first preposition (``in``, ``on``,
-  ``from``, ``near``, ``with``, ``of`` ...) are *context* (``food sizzling | in a pan``); the
-  words before it are the *head* part;
+  ``near``, ``with`` ...) are *context* (``food sizzling | in a pan``); the words before it are
+  the *head* part.  ``of`` and ``from`` introduce the source, not a context (``the hum of an
+  electric shaver``, ``water running from a tap``), so they do not end the head part;
+* **generic words** (``sound``, ``noise``, ``audio``, ``background``) are kept but marked:
+  a reading matched by them alone ranks below any other;
 * **negation**: a clause word after ``no``/``not``/``without``/``never``/``nothing`` is dropped
   (``no dog barking`` names no dog);
-* **verb form**: a word that ended in ``-ing`` or ``-ed``, or in ``-s`` after another head word
-  (``a blender buzzes``), is marked as a verb form (a head noun outranks a verb cue:
-  ``blender running`` is the blender, not the ``Run`` class).
+* **verb form**: a word that ended in ``-ing`` or ``-ed`` is marked as a verb form (a head
+  noun outranks a verb cue: ``blender running`` is the blender, not the ``Run`` class).
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Word", "Clause", "stem", "words", "stems", "clauses"]
+__all__ = ["Word", "Clause", "stem", "words", "stems", "clauses", "is_ing", "raw_stem",
+           "GENERIC", "STOP"]
 
 _WORD = re.compile(r"[a-z]+")
 
@@ -48,12 +52,12 @@ _IRREGULAR = {
 
 #: Synonyms folded onto one stem (general English, not per class): documented in LABELS.md.
 _SYNONYM = {
-    "talk": "speak", "chat": "speak", "chatter": "speak", "speech": "speak", "spoken": "speak",
+    "talk": "speak", "chat": "speak", "speech": "speak", "spoken": "speak",
     "faucet": "tap", "miaow": "meow", "mew": "meow", "woof": "bark", "puppy": "dog",
     "doggy": "dog", "kitten": "cat", "kitty": "cat", "razor": "shaver", "shave": "shaver",
     "telephone": "phone", "cellphone": "phone", "plate": "dish", "crockery": "dish",
     "tableware": "dish", "cookware": "pot", "sizzle": "fry", "sizzl": "fry", "fri": "fry",
-    "frie": "fry", "shav": "shaver", "kid": "child", "male": "man", "female": "woman",
+    "frie": "fry", "shav": "shaver", "kid": "child", "boy": "child", "girl": "child", "male": "man", "female": "woman",
 }
 
 STOP = frozenset("""
@@ -61,18 +65,26 @@ a an the this that these those some any one two three several many few various a
 is are was were be been being am has have had having do does did can could will would may might
 it its it's he she they them his her their there here which who whom whose what where when
 someone somebody something anyone anybody everyone
-sound sounds noise noises audio clip recording track sample file event events source
+clip recording track sample file event events source type types kind kinds sort sorts
+different variety
 heard hear hearing audible present occurring occurs occur occurred happens happening happen
 s clearly loudly softly quietly briefly repeatedly continuously constantly rapidly slowly
 distant distance nearby close loud quiet soft faint brief short long continuous constant
 very quite rather slightly somewhat intermittent intermittently occasional occasionally
-background foreground again also just still only
+foreground again also just still only
 """.split())
+
+#: generic words: kept (``White noise``, ``Background music`` name them) but weak: a reading
+#: matched by generic words alone ranks below any other (``dog noises`` is the dog).
+GENERIC = frozenset("sound sounds noise noises audio background".split())
 
 _PREPOSITIONS = frozenset("""
 in on from at into onto near by under over inside outside with within against behind beside
 beneath above across along through around toward towards for of off to upon amid among
 """.split())
+#: prepositions that introduce the sound's source rather than a context (``the hum of an
+#: electric shaver``, ``water running from a tap``): they do not end the head part.
+_SOURCE_PREPOSITIONS = frozenset({"of", "from"})
 _CONJUNCTIONS = frozenset("and while whilst as then plus meanwhile before after but or".split())
 _NEGATIONS = frozenset("no not without never nothing none nobody".split())
 _VOWELS = set("aeiou")
@@ -95,9 +107,15 @@ def _fold_suffix(w: str) -> str:
         w = w[:-1]
     if len(w) > 2 and w.endswith("y"):
         w = w[:-1] + "i"
-    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in _VOWELS:
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in _VOWELS and w[-1] not in "lsz":
         w = w[:-1]
     return w
+
+
+@lru_cache(maxsize=65536)
+def raw_stem(word: str) -> str:
+    """:func:`stem` without the synonym table (the word as written, inflection folded)."""
+    return _fold_suffix(_IRREGULAR.get(word, word))
 
 
 @lru_cache(maxsize=65536)
@@ -121,12 +139,20 @@ def stems(text: str) -> tuple[str, ...]:
                  and w not in _CONJUNCTIONS)
 
 
+def is_ing(word: str) -> bool:
+    """Whether a surface word is an ``-ing`` form (``ringing``, not ``ring``)."""
+    return word.endswith("ing") and len(word) > 5
+
+
 @dataclass(frozen=True)
 class Word:
     stem: str
     position: int          # index among the phrase's content words
     head: bool             # before the clause's first preposition
     verb_form: bool        # the surface form ended in -ing / -ed
+    generic: bool = False  # one of GENERIC
+    ing: bool = False      # the surface form ended in -ing
+    raw: str = ""          # raw_stem of the surface word (before synonyms)
 
 
 @dataclass(frozen=True)
@@ -164,14 +190,13 @@ def clauses(text: str) -> tuple[Clause, ...]:
                     head = False
                 continue
             if w in _PREPOSITIONS:
-                if cur:
+                if cur and w not in _SOURCE_PREPOSITIONS:
                     head = False
                 continue
             if w in STOP or negated:
                 continue
-            verb = (w.endswith(("ing", "ed")) and len(w) > 5) or (
-                bool(cur) and head and w.endswith("s") and not w.endswith(("ss", "us", "is")))
-            cur.append(Word(stem(w), pos, head, verb))
+            verb = w.endswith(("ing", "ed")) and len(w) > 5
+            cur.append(Word(stem(w), pos, head, verb, w in GENERIC, is_ing(w), raw_stem(w)))
             pos += 1
         flush()
     return tuple(out)
