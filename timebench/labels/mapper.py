@@ -16,6 +16,8 @@ Protocols (``docs/LABELS.md``):
        matched word is not a verb form (``blender running``: Blender, not Run); the ``-ing``
        forms agree (``crows``: Crow, not Crowing); the words match as written rather than
        through the synonym table (``faucet``: Water tap, not the knock ``Tap``); the phrase is
+       a task class's own name (the vocabulary's ``chirp`` over the bird's ``Chirp, tweet``);
+       the phrase is
        a node's first display name rather than a later synonym or a cue (``Dog`` over
        ``Canidae, dogs, wolves``); the reading starts earlier in the clause (the subject:
        ``a dog howls`` is the dog).  A head part that names no source (only verb forms and
@@ -174,8 +176,10 @@ class LabelMapper:
             names = aliases(node.name)
             for j, phrase in enumerate((*names, *cues.get(node.id, ()))):
                 self._add(phrase, node.id, classes, primary=j == 0)
-        for lab in spec:
-            self._add(lab, None, frozenset({lab}), primary=True)
+        for lab, (roots, _) in spec.items():
+            # a class's own name, unless it is the display name of its one node (read above)
+            if not (len(roots) == 1 and lab in (next(iter(roots)), onto.nodes[next(iter(roots))].name)):
+                self._add(lab, None, frozenset({lab}), primary=True)
 
     def _add(self, phrase: str, node: str | None, classes: frozenset[str], *,
              primary: bool) -> None:
@@ -255,7 +259,7 @@ class LabelMapper:
                         sourceless or all(x.head for x in used),
                         len(r.stems), any(not x.verb_form for x in used),
                         all(x.ing == (r.stems_ing.get(x.stem, x.ing)) for x in used),
-                        all(x.raw in r.raw for x in used), r.primary,
+                        all(x.raw in r.raw for x in used), r.node is None, r.primary,
                         -min(x.position for x in used))
                 found.append((rank, r))
         if not found:
