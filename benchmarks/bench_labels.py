@@ -3,10 +3,10 @@
     PYTHONPATH=. python benchmarks/bench_labels.py [--split all|dev|held-out] [--show-errors]
 
 Prints, per vocabulary and combined, the share of paraphrases mapped to an accepted class
-(target >= 95 % combined), mapped to another class (wrong) or left unmapped, and for the distractors (phrases naming no
-class) the share mapped to any class (target 0 %).  Speed: phrases mapped per second by the
-``ontology`` protocol, cold (first time) and cached, against the ``exact`` protocol in the same
-run (the reference: a dictionary look-up after folding).
+(target >= 95 % combined), mapped to another class (wrong) or left unmapped, and for the
+distractors (phrases naming no class) the share mapped to any class (target 0 %).  Speed:
+phrases mapped per second by the ``ontology`` protocol, cold (first time) and cached, against
+the ``exact`` protocol in the same run (the reference: a dictionary look-up after folding).
 """
 
 from __future__ import annotations

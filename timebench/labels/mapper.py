@@ -178,7 +178,8 @@ class LabelMapper:
                 self._add(phrase, node.id, classes, primary=j == 0)
         for lab, (roots, _) in spec.items():
             # a class's own name, unless it is the display name of its one node (read above)
-            if not (len(roots) == 1 and lab in (next(iter(roots)), onto.nodes[next(iter(roots))].name)):
+            only = next(iter(roots)) if len(roots) == 1 else None
+            if only is None or lab not in (only, onto.nodes[only].name):
                 self._add(lab, None, frozenset({lab}), primary=True)
 
     def _add(self, phrase: str, node: str | None, classes: frozenset[str], *,

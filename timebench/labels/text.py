@@ -57,7 +57,8 @@ _SYNONYM = {
     "doggy": "dog", "kitten": "cat", "kitty": "cat", "razor": "shaver", "shave": "shaver",
     "telephone": "phone", "cellphone": "phone", "plate": "dish", "crockery": "dish",
     "tableware": "dish", "cookware": "pot", "sizzle": "fry", "sizzl": "fry", "fri": "fry",
-    "frie": "fry", "shav": "shaver", "kid": "child", "boy": "child", "girl": "child", "male": "man", "female": "woman",
+    "frie": "fry", "shav": "shaver", "kid": "child", "boy": "child", "girl": "child",
+    "male": "man", "female": "woman",
 }
 
 STOP = frozenset("""
