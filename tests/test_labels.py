@@ -307,3 +307,15 @@ def test_run_results_and_html_report_carry_the_mapping(tmp_path):
     page = html_report({"run": (tmp_path / "results.json", results)})
     assert "Predicted labels mapped to the task's classes" in page
     assert "&#x27;a car horn&#x27; ×3" in page
+
+
+def test_real_model_captions_score_output(tmp_path):
+    """Twenty Speech events labelled with real Qwen2.5-Omni / MiDashengLM captions."""
+    base = ["score", "--task", "sed", "--references", str(FIX / "real_refs.jsonl"),
+            "--predictions", str(FIX / "real_preds.jsonl")]
+    out = _cli(*base, "--output", str(tmp_path / "m.json"))
+    assert out.returncode == 0, out.stderr
+    assert "19/20 predicted events mapped (95.0 %; 0 exact, 19 by the mapper)" in out.stdout
+    assert "unmapped: 'The speaker's voice is characterized" in out.stdout
+    saved = json.loads((tmp_path / "m.json").read_text())
+    assert saved["metrics"]["event_f1"] == pytest.approx(0.95)

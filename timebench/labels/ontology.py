@@ -4,7 +4,8 @@ Loaded once, lazily, from package data.  Each :class:`Node` keeps its ``id`` (``
 display ``name``, ``child_ids`` and ``restrictions``; :func:`aliases` turns a display name into
 the phrases it stands for: the comma-separated synonyms (``Male speech, man speaking`` -> ``male
 speech`` and ``man speaking``; a leading ``and`` dropped: ``Dishes, pots, and pans`` -> ``dishes``,
-``pots``, ``pans``), each without its parenthesised qualifier (``Frying (food)`` -> ``frying``).
+``pots``, ``pans``), each without its parenthesised qualifier (``Frying (food)`` -> ``frying``);
+``X Y or Z`` gives ``X Y`` and ``X Z`` (``Cupboard open or close``).
 """
 
 from __future__ import annotations
@@ -79,9 +80,12 @@ def aliases(name: str) -> tuple[str, ...]:
         if part.lower().startswith("and "):
             part = part[4:]
         bare = part.split("(")[0].strip()
-        if bare:
+        if " or " in bare:  # "Cupboard open or close" -> "Cupboard open", "Cupboard close"
+            left, right = bare.split(" or ", 1)
+            out += [left, " ".join(left.split()[:-1] + [right])]
+        elif bare:
             out.append(bare)
-    return tuple(dict.fromkeys(out))
+    return tuple(dict.fromkeys(x for x in out if x.strip()))
 
 
 @lru_cache(maxsize=1)

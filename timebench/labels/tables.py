@@ -17,7 +17,8 @@ a label found nowhere stands for its own words.
 
 *Cues* are extra phrases for an ontology node, written from the ontology's own descriptions
 (e.g. ``Vacuum cleaner``: "a device that uses an air pump ... to suck up dust" -> ``vacuum``,
-``vacuuming``).  They apply in every vocabulary that holds the node.
+``vacuuming``), plus ``male/female speaker/voice`` and ``discuss``, added after reading real
+model captions (docs/LABELS.md).  They apply in every vocabulary that holds the node.
 """
 
 from __future__ import annotations
@@ -71,7 +72,9 @@ CUES: dict[str, tuple[str, ...]] = {
     "Frying (food)": ("fry", "sizzling", "frying pan", "cooking in oil"),
     "Water tap, faucet": ("running water", "tap water", "tap running", "water from a tap"),
     "Speech": ("speak", "talk", "say", "tell", "announce", "announcement", "lecture",
-               "dialogue", "discussion", "utterance", "spoken words"),
+               "dialogue", "discussion", "discuss", "utterance", "spoken words"),
+    "Male speech, man speaking": ("male speaker", "male voice"),
+    "Female speech, woman speaking": ("female speaker", "female voice"),
     "Dog": ("canine", "yelp"),
     "Cat": ("feline",),
     "Dishes, pots, and pans": ("plates", "bowls", "crockery", "kitchen utensils", "saucepan"),

@@ -11,16 +11,17 @@ Rules (``docs/LABELS.md`` gives the reasons):
   Porter's stemmer: ``fill`` stays apart from ``file``).  Stems are only compared with stems
   made by the same function, so ``barking``/``barks``/``bark`` -> ``bark``, ``sizzling``/
   ``sizzles`` -> ``sizzl``, ``running`` -> ``run``, ``dishes`` -> ``dish``;
-* **stop words** (articles, pronouns, auxiliaries, generic nouns such as ``sound``, ``noise
-  of``, ``someone``, ``audio``, time words) carry no class and are dropped;
+* **stop words** (articles, pronouns, auxiliaries, ``someone``, ``heard``...) carry no class
+  and are dropped;
 * **clauses**: split at ``,`` ``;`` and the conjunctions ``and``/``while``/``as``/``then``/
   ``followed by``/``before``/``after``/``plus``/``whilst``/``meanwhile``;
 * **head and context**: inside a clause, words after the first preposition (``in``, ``on``,
   ``near``, ``with`` ...) are *context* (``food sizzling | in a pan``); the words before it are
   the *head* part.  ``of`` and ``from`` introduce the source, not a context (``the hum of an
   electric shaver``, ``water running from a tap``), so they do not end the head part;
-* **generic words** (``sound``, ``noise``, ``audio``, ``background``) are kept but marked:
-  a reading matched by them alone ranks below any other;
+* **weak words** (``sound``, ``noise``, ``audio``, ``background``, and modifiers such as
+  ``loud``, ``brief``, ``distant``, ``repeatedly``) are kept but marked: a reading matched by
+  them alone ranks below any other;
 * **negation**: a clause word after ``no``/``not``/``without``/``never``/``nothing`` is dropped
   (``no dog barking`` names no dog);
 * **verb form**: a word that ended in ``-ing`` or ``-ed`` is marked as a verb form (a head
@@ -69,15 +70,19 @@ someone somebody something anyone anybody everyone
 clip recording track sample file event events source type types kind kinds sort sorts
 different variety
 heard hear hearing audible present occurring occurs occur occurred happens happening happen
-s clearly loudly softly quietly briefly repeatedly continuously constantly rapidly slowly
-distant distance nearby close loud quiet soft faint brief short long continuous constant
-very quite rather slightly somewhat intermittent intermittently occasional occasionally
-foreground again also just still only
+s very quite rather slightly somewhat foreground again also just still only
 """.split())
 
-#: generic words: kept (``White noise``, ``Background music`` name them) but weak: a reading
-#: matched by generic words alone ranks below any other (``dog noises`` is the dog).
-GENERIC = frozenset("sound sounds noise noises audio background".split())
+#: weak words: generic nouns and manner/loudness/length modifiers.  They are kept (``White
+#: noise``, ``Background music``, ``Brief tone`` name them, and a phrase must hold them to read
+#: those classes) but a reading matched by weak words alone ranks below any other (``dog
+#: noises`` is the dog).
+GENERIC = frozenset("""
+sound sounds noise noises audio background
+clearly loudly softly quietly briefly repeatedly continuously constantly rapidly slowly
+distant distance nearby close loud quiet soft faint brief short long continuous constant
+intermittent intermittently occasional occasionally
+""".split())
 
 _PREPOSITIONS = frozenset("""
 in on from at into onto near by under over inside outside with within against behind beside
