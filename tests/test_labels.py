@@ -319,3 +319,20 @@ def test_real_model_captions_score_output(tmp_path):
     assert "unmapped: 'The speaker's voice is characterized" in out.stdout
     saved = json.loads((tmp_path / "m.json").read_text())
     assert saved["metrics"]["event_f1"] == pytest.approx(0.95)
+
+
+def test_any_text_maps_without_error_and_deterministically():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    fresh = LabelMapper(DESED)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.text(max_size=80) | st.sampled_from(["a dog barking", "dogs and cats", "no speech"]))
+    def check(text):
+        a, b = get_mapper(DESED).map(text), fresh.map(text)
+        assert a == b
+        assert a.label is None or a.label in DESED
+        assert a.status in ("exact", "mapped", "ambiguous", "unmapped")
+
+    check()

@@ -199,6 +199,7 @@ class LabelMapper:
         """Map one text (a predicted label or caption); see the module docstring."""
         if text is None:
             return LabelMatch("", None, "unmapped")
+        text = str(text)
         hit = self._cache.get(text)
         if hit is None:
             hit = self._map(text)
