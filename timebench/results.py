@@ -73,6 +73,7 @@ class TaskResult(TypedDict, total=False):
     scores: str                        # path of the per-sample scores
     skipped: str                       # reason, when the model does not support the task
     notes: list[str]
+    label_mapping: dict                # predicted labels mapped to classes (labels/apply.py)
 
 
 class ResultsFile(TypedDict, total=False):

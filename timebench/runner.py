@@ -594,5 +594,7 @@ def _score_task(task, refs, items, records, labels, options, task_dir: Path, out
     }
     if notes:
         result["notes"] = notes
+    if "label_mapping" in j:
+        result["label_mapping"] = j["label_mapping"]
     return result
 

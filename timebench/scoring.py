@@ -100,6 +100,8 @@ class ScoreReport:
             "metric_suites": [suite.describe() for suite, _ in self.suites],
             "samples_hash": self.samples_hash,
             "n_text_ignored": self.n_text_ignored,
+            **({"label_mapping": self.extra["label_mapping"]}
+               if "label_mapping" in self.extra else {}),
         }
 
 
@@ -129,8 +131,8 @@ def clip_events(events: Sequence[Event], duration: float | None) -> tuple[tuple[
 
 
 def parse_prediction(task: Task, ref: Reference, pred: Prediction | None, *,
-                     parser: str | None = None, labels: Sequence[str] | None = None
-                     ) -> ParsedAnswer:
+                     parser: str | None = None, labels: Sequence[str] | None = None,
+                     extra_options: Mapping[str, Any] | None = None) -> ParsedAnswer:
     """Turn one prediction into a :class:`ParsedAnswer` for ``ref`` under ``task``'s rules."""
     if pred is None:
         return ParsedAnswer(failed=True, parser="missing", notes=("missing prediction",))
@@ -154,7 +156,7 @@ def parse_prediction(task: Task, ref: Reference, pred: Prediction | None, *,
     from .parsing import parse
 
     name = parser or task.parser_for(ref)
-    options = task.parser_options
+    options = {**task.parser_options, **(extra_options or {})}
     vocab = labels
     if isinstance(ref.extra, Mapping) and ref.extra.get("options"):
         vocab = tuple(str(o) for o in ref.extra["options"])
@@ -170,12 +172,14 @@ def score(task: Task, references: Sequence[Reference], predictions: Sequence[Pre
           *, parser: str | None = None, metric_overrides: Mapping[str, Mapping[str, Any]] | None = None,
           predictions_path: str | None = None, parsed: Mapping[str, ParsedAnswer] | None = None,
           frame_scores: Mapping[str, Any] | None = None,
-          labels: Sequence[str] | None = None) -> ScoreReport:
+          labels: Sequence[str] | None = None,
+          label_map: Mapping[str, Any] | None = None) -> ScoreReport:
     """Score ``predictions`` against ``references`` under ``task``.
 
     ``metric_overrides`` maps a suite name to parameter overrides (``{"grounding": {"mode":
     "top1"}}``).  ``parsed`` lets a caller that already parsed (the runner) pass its answers.
-    ``labels`` fixes the class vocabulary (default: :func:`task_labels`).
+    ``labels`` fixes the class vocabulary (default: :func:`task_labels`).  ``label_map``
+    overrides the card's label-mapping settings (:mod:`timebench.labels.apply`).
     """
     if isinstance(predictions, Mapping):
         pred_map = dict(predictions)
@@ -192,13 +196,27 @@ def score(task: Task, references: Sequence[Reference], predictions: Sequence[Pre
             raise InputError(f"id '{pid}' is not in the references", path=p.source or predictions_path,
                              field="id")
     labels = tuple(labels) if labels else task_labels(task, references)
+    from .labels.apply import map_answers, map_choice, parser_overrides, settings_from
+
+    label_settings = settings_from(task.card.get("label_map"), label_map, path=task.path)
+    map_events = bool(labels) and task.kind == "detection"
     samples = []
     for ref in references:
+        pred = pred_map.get(ref.id)
         if parsed is not None and ref.id in parsed:
             answer = parsed[ref.id]
         else:
-            answer = parse_prediction(task, ref, pred_map.get(ref.id), parser=parser, labels=labels)
+            extra = parser_overrides(parser or task.parser_for(ref)) if map_events else None
+            answer = parse_prediction(task, ref, pred, parser=parser, labels=labels,
+                                      extra_options=extra)
+            options = ref.extra.get("options") if isinstance(ref.extra, Mapping) else None
+            if task.kind == "qa" and options and pred is not None:
+                answer = map_choice(answer, pred.text, options, label_settings)
         samples.append(Sample(ref, answer, (frame_scores or {}).get(ref.id)))
+    label_stats = None
+    if map_events:
+        mapped, label_stats = map_answers([s.parsed for s in samples], labels, label_settings)
+        samples = [Sample(s.reference, a, s.frame_scores) for s, a in zip(samples, mapped)]
 
     overrides = {k: dict(v) for k, v in (metric_overrides or {}).items()}
     used = set()
@@ -228,4 +246,5 @@ def score(task: Task, references: Sequence[Reference], predictions: Sequence[Pre
                        parse_failure_rate=rate, n_missing=n_missing, n_failed=n_failed,
                        parsers=dict(Counter(s.parsed.parser for s in samples)),
                        samples_hash=hash_references(references), labels=labels,
-                       n_text_ignored=n_text_ignored)
+                       n_text_ignored=n_text_ignored,
+                       extra={"label_mapping": label_stats.to_json()} if label_stats else {})

@@ -44,7 +44,7 @@ __all__ = ["Task", "load_card", "task_dirs", "available_tasks", "get_task", "has
 KINDS = ("grounding", "presence", "detection", "captioning", "summary", "qa")
 _CARD_KEYS = {"name", "version", "kind", "description", "data", "prompts", "prompt", "parser",
               "parser_options", "metrics", "requires", "labels", "primary_metric", "citation",
-              "notes", "leaderboard_metrics", "protocol"}
+              "notes", "leaderboard_metrics", "protocol", "label_map"}
 _REF_FIELDS = {"query", "question", "events", "duration", "audio", "answer", "present"}
 
 
@@ -198,6 +198,10 @@ def load_card(path: str | os.PathLike) -> Task:
     labels = raw.get("labels")
     if labels is not None and not (isinstance(labels, list) and all(isinstance(x, str) for x in labels)):
         raise InputError("expected a list of strings", path=spath, field="labels")
+    if "label_map" in raw:  # validated here so a bad card fails when loaded
+        from .labels.apply import settings_from
+
+        settings_from(raw["label_map"], path=spath)
     primary = raw.get("primary_metric")
     if not isinstance(primary, str):
         raise InputError("missing (the metric that ranks the leaderboard)", path=spath,

@@ -23,6 +23,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--durations", help="DCASE durations TSV (filename<TAB>duration) for TSV references")
     p.add_argument("--include-tasks", action="append", default=[], metavar="DIR",
                    help="extra folder of task cards")
+    p.add_argument("--label-map", choices=("ontology", "exact"),
+                   help="how predicted labels map onto the class vocabulary (default: the task "
+                        "card's label_map, else ontology; docs/LABELS.md)")
+    p.add_argument("--unmapped", choices=("keep", "fail"),
+                   help="a label that maps to no class: keep it as its own class (default) or "
+                        "fail with exit 2")
     p.add_argument("--quiet", "-q", action="store_true", help="no table on screen")
 
 
@@ -122,7 +128,9 @@ def main(args: argparse.Namespace) -> int:
     check_predictions(task, refs, preds)
     report = score(task, refs, preds, parser=args.parser,
                    metric_overrides=parse_metric_args(args.metric_arg),
-                   predictions_path=args.predictions)
+                   predictions_path=args.predictions,
+                   label_map={"protocol": getattr(args, "label_map", None),
+                              "unmapped": getattr(args, "unmapped", None)})
     out = report.to_json()
     out["references"] = ref_source
     out["predictions"] = str(args.predictions)
@@ -140,6 +148,11 @@ def main(args: argparse.Namespace) -> int:
         parsers = ", ".join(f"{k}×{v}" for k, v in sorted(report.parsers.items()))
         caption = (f"n={report.n}  parse failures={report.n_failed} (missing {report.n_missing})  "
                    f"parsers: {parsers}")
+        from ..report.labels import label_mapping_line
+
         print_table(score_table(f"{task.name} (task version {task.task_version})",
                                 report.metrics, caption=caption))
+        line = label_mapping_line(out.get("label_mapping"))
+        if line:
+            print(line)
     return 0

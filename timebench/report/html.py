@@ -49,6 +49,7 @@ from .. import __version__
 from ..errors import TimebenchError
 from ..results import higher_is_better
 from .leaderboard import overview_rows, task_metric_rows
+from .labels import label_mapping_html
 from .tables import format_value
 
 __all__ = ["html_report", "choose_clips", "timeline_svg", "LaneSpec", "PALETTE",
@@ -994,7 +995,8 @@ def _suite_section(index: int, name: str, path: Path | str | None, results: Mapp
                              f"{task} references")
         models = _task_models(results, task, files, colours)
         section = [f'<section class="task"><h3 id="{anchor}">{_e(task)}</h3>',
-                   _task_provenance(info), _task_table(results, task), _notes(results, task)]
+                   _task_provenance(info), _task_table(results, task), _notes(results, task),
+                   label_mapping_html(results, task)]
         if _is_qa(info, refs):
             section.append("<h4>Sample questions</h4>")
             section.append(_selection_hint(seed, qa=True))
