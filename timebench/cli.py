@@ -28,6 +28,8 @@ COMMANDS = {
     "leaderboard": "Print/regenerate the leaderboard from stored results (terminal, Markdown, HTML).",
     "tasks": "List the registered tasks (or show one task card).",
     "models": "List the registered model adapters.",
+    "compare": "Paired comparison of two runs: B - A per metric, bootstrap CI, permutation p.",
+    "diff": "Per-sample differences between two runs of one model, largest score change first.",
 }
 
 

@@ -1,0 +1,152 @@
+"""Metrics recomputed from the per-sample rows a run stores (``<model>/<task>/scores.jsonl``).
+
+``timebench compare`` and ``timebench diff`` work from run folders alone.  The scores file
+holds, per sample, the parse outcome (``failed``), the parsed events and the per-sample values
+the metric suites export (``iou``; ``event_ntp/nref/nsys``; ``METEOR``...).  This module maps a
+metric name to a :class:`~timebench.paired.SumStatistic` over those rows:
+
+========================================  ===============================================
+metric                                    recomputed as
+========================================  ===============================================
+``mIoU``                                  mean of ``iou`` (samples with reference events)
+``R1@t``                                  mean of ``iou >= t - 1e-9`` (same samples)
+``event_f1`` / ``_precision`` / ``_recall``  from sums of ``event_ntp, event_nref, event_nsys``
+``segment_f1`` / ...                      the same with ``segment_*``
+``event_error_rate`` / ``segment_error_rate``  ``(sum S + sum D + sum I) / sum Nref``
+``accuracy``                              mean of ``correct``
+``presence_acc_pos`` / ``presence_acc_neg``  mean of ``presence_correct`` over positives / negatives
+``parse_failure_rate``                    mean of ``failed``
+any other per-sample column               its mean (captioning METEOR / CIDEr / BLEU4 / ROUGE_L,
+                                          SODA_c, summary ROUGE, ``segment_mIoU``, ``mAP``)
+========================================  ===============================================
+
+Metrics that are not a function of stored per-sample sums -- class-averaged (macro) F1, PSDS
+(needs frame scores), ``joint_f1`` -- return ``None`` with a reason; the caller lists them as not
+compared instead of dropping them silently.  Captioning scores are stored per video (the
+ActivityNet protocol averages per video), so their mean is the corpus value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from .paired import (SumStatistic, f1_from_sums, mean_statistic, precision_from_sums,
+                     ratio_from_sums, recall_from_sums)
+
+__all__ = ["metric_statistic", "sample_score", "NOT_COMPARABLE"]
+
+_R1 = re.compile(r"^R1@(\d+(?:\.\d+)?)$")
+_PRF = re.compile(r"^(event|segment)_(f1|precision|recall)$")
+_ER = re.compile(r"^(event|segment)_error_rate$")
+_FNS = {"f1": f1_from_sums, "precision": precision_from_sums, "recall": recall_from_sums}
+
+#: metrics that need more than per-sample sums, with the reason shown to the user
+NOT_COMPARABLE = {
+    "psds1": "PSDS is a curve over the whole set and needs frame scores; use its own interval",
+    "psds2": "PSDS is a curve over the whole set and needs frame scores; use its own interval",
+    "joint_f1": "needs per-sample false-positive flags the scores file does not store",
+}
+
+
+def _column(rows: Sequence[Mapping[str, Any]], key: str) -> tuple[np.ndarray, np.ndarray]:
+    """Values of ``key`` (NaN where absent) and a mask of where it is present."""
+    vals = np.array([_num(r.get(key)) for r in rows], dtype=np.float64)
+    return np.nan_to_num(vals, nan=0.0), ~np.isnan(vals)
+
+
+def _num(v: Any) -> float:
+    if isinstance(v, bool):
+        return float(v)
+    if isinstance(v, (int, float)) and math.isfinite(v):
+        return float(v)
+    return math.nan
+
+
+def _positive(ref: Mapping[str, Any] | None) -> bool:
+    if not ref:
+        return False
+    if ref.get("present") is not None:
+        return bool(ref["present"])
+    return bool(ref.get("events"))
+
+
+def metric_statistic(metric: str, rows: Sequence[Mapping[str, Any]],
+                     references: Sequence[Mapping[str, Any] | None] | None = None
+                     ) -> SumStatistic | str:
+    """The statistic of ``metric`` over aligned score rows, or a reason string when not possible."""
+    if metric in NOT_COMPARABLE:
+        return NOT_COMPARABLE[metric]
+    if metric.endswith("_macro"):
+        return "class-averaged metric: per-class counts are not stored per sample"
+    if not rows:
+        return "no samples"
+    if metric == "parse_failure_rate":
+        return mean_statistic(np.array([bool(r.get("failed")) for r in rows], np.float64),
+                              how="mean of per-sample parse failures")
+    if metric == "mIoU" or _R1.match(metric):
+        iou, has = _column(rows, "iou")
+        if not has.any():
+            return "no per-sample 'iou' in the scores"
+        m = _R1.match(metric)
+        if m:
+            return mean_statistic((iou >= float(m.group(1)) - 1e-9).astype(np.float64), has,
+                                  how="share of per-sample IoU >= threshold")
+        return mean_statistic(iou, has, how="mean of per-sample IoU")
+    m = _PRF.match(metric)
+    if m:
+        cols = [_column(rows, f"{m.group(1)}_{c}") for c in ("ntp", "nref", "nsys")]
+        if not all(has.all() for _, has in cols):
+            return f"per-sample {m.group(1)} counts missing from the scores"
+        return SumStatistic(np.stack([v for v, _ in cols], axis=1), _FNS[m.group(2)],
+                            f"recomputed from resampled {m.group(1)} tp/ref/sys counts")
+    m = _ER.match(metric)
+    if m:
+        cols = [_column(rows, f"{m.group(1)}_er_{c}") for c in ("S", "D", "I", "nref")]
+        if not all(has.all() for _, has in cols):
+            return f"per-sample {m.group(1)} S/D/I counts missing from the scores"
+        return SumStatistic(np.stack([v for v, _ in cols], axis=1), ratio_from_sums,
+                            f"recomputed from resampled {m.group(1)} S/D/I/Nref counts")
+    if metric in ("presence_acc_pos", "presence_acc_neg"):
+        if references is None:
+            return "needs the references"
+        vals, has = _column(rows, "presence_correct")
+        pos = np.array([_positive(r) for r in references], dtype=bool)
+        mask = has & (pos if metric.endswith("pos") else ~pos)
+        return mean_statistic(vals, mask, how="mean of per-sample presence correctness")
+    column = "correct" if metric == "accuracy" else metric
+    vals, has = _column(rows, column)
+    if not has.any():
+        return f"no per-sample '{column}' in the scores"
+    return mean_statistic(vals, has, how=f"mean of per-sample {column}")
+
+
+def sample_score(metric: str, row: Mapping[str, Any] | None) -> float | None:
+    """One sample's contribution to ``metric``, for ranking per-sample differences.
+
+    The per-sample IoU for grounding, the per-clip F1 of the counts for detection, the
+    per-sample value of mean metrics; ``None`` when the row has nothing for the metric.
+    """
+    if row is None:
+        return None
+    if metric == "mIoU" or _R1.match(metric):
+        return _opt(row.get("iou"))
+    m = _PRF.match(metric) or re.match(r"^(event|segment)_f1_macro$", metric)
+    if m:
+        tp, ref, sys_ = (_num(row.get(f"{m.group(1)}_{c}")) for c in ("ntp", "nref", "nsys"))
+        if any(math.isnan(x) for x in (tp, ref, sys_)):
+            return None
+        return float(f1_from_sums(np.array([tp, ref, sys_])))
+    if metric == "accuracy":
+        return _opt(row.get("correct"))
+    if metric == "parse_failure_rate":
+        return float(bool(row.get("failed")))
+    return _opt(row.get(metric))
+
+
+def _opt(v: Any) -> float | None:
+    x = _num(v)
+    return None if math.isnan(x) else x
