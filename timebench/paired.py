@@ -28,7 +28,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 __all__ = ["SumStatistic", "PairedResult", "paired_compare", "paired_compare_many", "holm", "mean_statistic",
-           "f1_from_sums", "precision_from_sums", "recall_from_sums", "ratio_from_sums"]
+           "f1_from_sums", "precision_from_sums", "recall_from_sums", "ratio_from_sums",
+           "error_rate_from_sums"]
 
 #: replicates processed together (bounds memory at ``chunk * n * 8`` bytes)
 _CHUNK_CELLS = 4_000_000
@@ -47,6 +48,11 @@ def mean_from_sums(s: np.ndarray) -> np.ndarray:
 def ratio_from_sums(s: np.ndarray) -> np.ndarray:
     """columns ``[numerator..., denominator]``: ``sum(all but last) / sum(last)``."""
     return _safe_div(s[..., :-1].sum(axis=-1), s[..., -1])
+
+
+def error_rate_from_sums(s: np.ndarray) -> np.ndarray:
+    """columns ``[errors..., nref]``: ``sum(errors) / (nref + eps)`` as sed_eval divides."""
+    return s[..., :-1].sum(axis=-1) / (s[..., -1] + np.spacing(1))
 
 
 def precision_from_sums(s: np.ndarray) -> np.ndarray:

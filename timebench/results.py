@@ -31,7 +31,9 @@ VOLATILE_KEYS = ("created", "timings", "command", "run_dir")
 
 #: metrics where lower is better (every other metric is higher-is-better)
 LOWER_IS_BETTER = frozenset({"parse_failure_rate", "count_mae", "duration_mae", "error_rate",
-                             "generation_error_rate"})
+                             "generation_error_rate"}
+                            | {f"{p}_{r}_rate" for p in ("event", "segment")
+                               for r in ("error", "substitution", "deletion", "insertion")})
 
 
 def higher_is_better(metric: str) -> bool:

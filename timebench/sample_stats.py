@@ -12,7 +12,7 @@ metric                                    recomputed as
 ``R1@t``                                  mean of ``iou >= t - 1e-9`` (same samples)
 ``event_f1`` / ``_precision`` / ``_recall``  from sums of ``event_ntp, event_nref, event_nsys``
 ``segment_f1`` / ...                      the same with ``segment_*``
-``event_error_rate`` / ``segment_error_rate``  ``(sum S + sum D + sum I) / sum Nref``
+``event_error_rate`` / ``segment_...``   ``(sum S + sum D + sum I) / (sum Nref + eps)`` (sed_eval)
 ``accuracy``                              mean of ``correct``
 ``presence_acc_pos`` / ``presence_acc_neg``  mean of ``presence_correct`` over positives / negatives
 ``parse_failure_rate``                    mean of ``failed``
@@ -34,14 +34,16 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .paired import (SumStatistic, f1_from_sums, mean_statistic, precision_from_sums,
-                     ratio_from_sums, recall_from_sums)
+from .paired import (SumStatistic, error_rate_from_sums, f1_from_sums, mean_statistic,
+                     precision_from_sums, recall_from_sums)
 
 __all__ = ["metric_statistic", "sample_score", "NOT_COMPARABLE"]
 
 _R1 = re.compile(r"^R1@(\d+(?:\.\d+)?)$")
 _PRF = re.compile(r"^(event|segment)_(f1|precision|recall)$")
-_ER = re.compile(r"^(event|segment)_error_rate$")
+_ER = re.compile(r"^(event|segment)_(error|substitution|deletion|insertion)_rate$")
+_ER_PARTS = {"error": ("S", "D", "I"), "substitution": ("S",), "deletion": ("D",),
+             "insertion": ("I",)}
 _FNS = {"f1": f1_from_sums, "precision": precision_from_sums, "recall": recall_from_sums}
 
 #: metrics that need more than per-sample sums, with the reason shown to the user
@@ -105,10 +107,11 @@ def metric_statistic(metric: str, rows: Sequence[Mapping[str, Any]],
                             f"recomputed from resampled {m.group(1)} tp/ref/sys counts")
     m = _ER.match(metric)
     if m:
-        cols = [_column(rows, f"{m.group(1)}_er_{c}") for c in ("S", "D", "I", "nref")]
+        parts = (*_ER_PARTS[m.group(2)], "nref")
+        cols = [_column(rows, f"{m.group(1)}_er_{c}") for c in parts]
         if not all(has.all() for _, has in cols):
             return f"per-sample {m.group(1)} S/D/I counts missing from the scores"
-        return SumStatistic(np.stack([v for v, _ in cols], axis=1), ratio_from_sums,
+        return SumStatistic(np.stack([v for v, _ in cols], axis=1), error_rate_from_sums,
                             f"recomputed from resampled {m.group(1)} S/D/I/Nref counts")
     if metric in ("presence_acc_pos", "presence_acc_neg"):
         if references is None:
