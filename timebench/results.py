@@ -65,6 +65,7 @@ class ModelInfo(TypedDict):
 class TaskResult(TypedDict, total=False):
     metrics: dict[str, float | None]   # aggregate metrics; fractions in [0, 1] except *_mae
     ci: dict[str, list[float]]         # bootstrap percentile interval per metric [low, high]
+    ci_method: dict[str, str]          # how each interval in `ci` was computed
     n: int                             # references scored
     n_missing: int                     # samples with no output (counted as failures)
     n_parse_failed: int                # outputs that could not be parsed

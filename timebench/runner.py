@@ -546,6 +546,9 @@ def _score_task(task, refs, items, records, labels, options, task_dir: Path, out
     report = score(task, refs, preds, parsed=parsed, frame_scores=frames, labels=labels)
     ci = bootstrap_intervals(report.resample, report.n, iterations=options.bootstrap,
                              confidence=options.confidence, seed=options.seed)
+    from .intervals import merge_intervals
+
+    ci, ci_method = merge_intervals(report, ci, iterations=options.bootstrap, seed=options.seed)
     write_jsonl(task_dir / "predictions.jsonl", pred_rows)
     write_jsonl(task_dir / "scores.jsonl", report.per_sample_rows())
     rel = task_dir.relative_to(out_dir)
@@ -554,6 +557,7 @@ def _score_task(task, refs, items, records, labels, options, task_dir: Path, out
     result = {
         "metrics": j["metrics"],
         "ci": {k: v for k, v in ci.items() if k in j["metrics"]},
+        "ci_method": {k: v for k, v in ci_method.items() if k in j["metrics"]},
         "n": report.n,
         "n_missing": report.n_missing,
         "n_parse_failed": j["n_parse_failed"] - n_errors,

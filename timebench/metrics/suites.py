@@ -44,6 +44,9 @@ class SuiteOutput:
     per_sample: dict[str, list] = field(default_factory=dict)
     resample: Callable[[np.ndarray], dict[str, float]] | None = None
     notes: list[str] = field(default_factory=list)
+    #: intervals the suite computes itself (metrics without ``resample``, e.g. PSDS):
+    #: metric -> {"low", "high", "method"}
+    intervals: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class MetricSuite(ABC):
