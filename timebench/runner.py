@@ -41,6 +41,7 @@ from .cache import ResultCache, sample_key
 from .errors import InputError, TimebenchError
 from .io import atomic_write_json, write_jsonl
 from .results import (SCHEMA_VERSION, bootstrap_intervals, environment, git_hash)
+from .repeats import (repeat_cache_name, repeat_options, repeat_seeds, summarise_repeats)
 from .scoring import score
 from .tasks import Task, hash_references, load_task_data
 from .types import Event, ParsedAnswer, Prediction, Reference
@@ -107,6 +108,7 @@ class RunOptions:
     suite: str | None = None
     shard_timeout: float = 3600.0
     command: str = ""
+    repeats: int = 1            # --repeats K: K decodes with seeds seed, seed+1, ...
 
     @property
     def cache_root(self) -> Path:
@@ -418,6 +420,9 @@ def run(tasks: Sequence[Task], models: Sequence[ModelSpec], options: RunOptions)
         "seed": options.seed,
         "bootstrap": {"iterations": options.bootstrap, "confidence": options.confidence,
                       "seed": options.seed},
+        **({"repeats": {"k": options.repeats,
+                        "seeds": repeat_seeds(options.seed, options.repeats)}}
+           if options.repeats > 1 else {}),
         "tasks": {},
         "models": {},
         "results": {},
@@ -468,25 +473,39 @@ def run(tasks: Sequence[Task], models: Sequence[ModelSpec], options: RunOptions)
                     loaded, refs, labels = datasets[task.name]
                     timings = {"model_s": 0.0, "audio_wait_s": 0.0, "scoring_s": 0.0}
                     t_task = time.perf_counter()
-                    items = _prepare_items(task, loaded, refs, labels, options.seed)
-                    cache = ResultCache(options.cache_root, model_fingerprint=fp, task=task.name,
-                                        task_version=task.task_version, rank=rank)
-                    done = cache.load()
-                    mine = items[rank::world]
-                    todo = [it for it in mine if not _is_done(done.get(it.key))]
-                    desc = f"{spec.name} · {task.name}"
-                    if todo:
-                        _generate_items(adapter, task, todo, cache, options, labels, progress,
-                                        desc, timings)
+                    repeat_metrics = []
+                    # --repeats K: repeat r uses seed + r and its own cache (see repeats.py)
+                    for r, seed_r in enumerate(repeat_seeds(options.seed, options.repeats)):
+                        items = _prepare_items(task, loaded, refs, labels, seed_r)
+                        cache = ResultCache(options.cache_root, model_fingerprint=fp,
+                                            task=repeat_cache_name(task.name, r, seed_r),
+                                            task_version=task.task_version, rank=rank)
+                        done = cache.load()
+                        mine = items[rank::world]
+                        todo = [it for it in mine if not _is_done(done.get(it.key))]
+                        desc = f"{spec.name} · {task.name}" + (f" · seed {seed_r}" if r else "")
+                        if todo:
+                            _generate_items(adapter, task, todo, cache, options, labels,
+                                            progress, desc, timings)
+                        if rank != 0:
+                            continue
+                        records = _wait_for_all(cache, items, world, options, adapter, task,
+                                                labels, progress, timings)
+                        t0 = time.perf_counter()
+                        task_dir = out_dir / _safe(spec.name) / task.name
+                        res = _score_task(task, refs, items, records, labels,
+                                          options if r == 0 else repeat_options(options),
+                                          task_dir if r == 0 else task_dir / f"repeat-{r}",
+                                          out_dir)
+                        timings["scoring_s"] += time.perf_counter() - t0
+                        if r == 0:
+                            model_results[task.name] = res
+                        repeat_metrics.append(res["metrics"])
                     if rank != 0:
                         continue
-                    records = _wait_for_all(cache, items, world, options, adapter, task, labels,
-                                            progress, timings)
-                    t0 = time.perf_counter()
-                    model_results[task.name] = _score_task(task, refs, items, records, labels,
-                                                           options, out_dir / _safe(spec.name)
-                                                           / task.name, out_dir)
-                    timings["scoring_s"] = time.perf_counter() - t0
+                    if options.repeats > 1:
+                        model_results[task.name]["repeats"] = summarise_repeats(
+                            repeat_seeds(options.seed, options.repeats), repeat_metrics)
                     timings["wall_s"] = time.perf_counter() - t_task
                     results["timings"]["per_run"].setdefault(spec.name, {})[task.name] = timings
             finally:
