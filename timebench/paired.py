@@ -51,8 +51,11 @@ def ratio_from_sums(s: np.ndarray) -> np.ndarray:
 
 
 def error_rate_from_sums(s: np.ndarray) -> np.ndarray:
-    """columns ``[errors..., nref]``: ``sum(errors) / (nref + eps)`` as sed_eval divides."""
-    return s[..., :-1].sum(axis=-1) / (s[..., -1] + np.spacing(1))
+    """columns ``[errors..., nref]``: ``sum(errors) / (nref + eps)`` as sed_eval divides
+    (NaN without reference events, see :mod:`timebench.metrics.error_rate`)."""
+    nref = s[..., -1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(nref == 0, math.nan, s[..., :-1].sum(axis=-1) / (nref + np.spacing(1)))
 
 
 def precision_from_sums(s: np.ndarray) -> np.ndarray:

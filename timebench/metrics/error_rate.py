@@ -3,7 +3,9 @@
 Definitions follow ``sed_eval`` (Mesaros, Heittola, Virtanen, "Metrics for polyphonic sound event
 detection", Applied Sciences 2016; ``TUT-ARG/sed_eval`` v0.2.1), and the tests compare against
 ``sed_eval`` on randomised event sets.  ``ER = (S + D + I) / Nref``, each rate ``X / (Nref +
-eps)`` with ``eps = numpy.spacing(1)`` as sed_eval divides.
+eps)`` with ``eps = numpy.spacing(1)`` as sed_eval divides -- except that with no reference
+event at all (``Nref = 0``, where sed_eval returns about 1e16) the rates are NaN (no value).
+ER and the insertion rate can exceed 1 (insertions are unbounded); lower is better.
 
 Segment-based (``SegmentBasedMetrics``)
     Each file is cut into ``time_resolution`` segments (an event activates its label in
@@ -58,6 +60,9 @@ def error_rates(counts: ErrorCounts, *, files: np.ndarray | None = None) -> dict
     s, d, i, n = counts.S, counts.D, counts.I, counts.nref
     if files is not None:
         s, d, i, n = s[files], d[files], i[files], n[files]
+    if float(n.sum()) == 0:   # sed_eval gives ~1e16 here (division by eps): no value instead
+        return {k: math.nan for k in ("error_rate", "substitution_rate", "deletion_rate",
+                                      "insertion_rate")}
     den = float(n.sum()) + _EPS
     sr, dr, ir = float(s.sum()) / den, float(d.sum()) / den, float(i.sum()) / den
     return {"error_rate": sr + dr + ir, "substitution_rate": sr, "deletion_rate": dr,
