@@ -5,6 +5,8 @@ For each model pair and task, the samples both runs scored (same id) are aligned
 ``all_metrics``) is recomputed from the per-sample rows (:mod:`timebench.sample_stats`) and
 compared with :func:`timebench.paired.paired_compare_many`: ``diff = B - A`` on the shared
 samples, a paired percentile-bootstrap interval and a paired approximate-randomisation p-value.
+PSDS, a curve over the whole set, is resampled the same way through sed_scores_eval's per-file
+statistics (:mod:`timebench.compare_psds`).
 With more than one test, Holm-adjusted p-values are listed (``p_holm``) over the whole family
 of tests printed.  Samples scored in only one run are listed (``unshared``), never dropped
 silently; metrics that cannot be recomputed from per-sample rows are listed in
@@ -73,9 +75,13 @@ def _task_metrics(run_a: Run, run_b: Run, ma: str, mb: str, task: str,
 
 def compare_runs(run_a: Run, run_b: Run, *, models: Sequence[str] | None = None,
                  tasks: Sequence[str] | None = None, iterations: int = 1000,
-                 confidence: float = 0.95, seed: int = 0, all_metrics: bool = False
-                 ) -> dict[str, Any]:
-    """The comparison as a JSON-ready dict (the ``compare --json`` object)."""
+                 confidence: float = 0.95, seed: int = 0, all_metrics: bool = False,
+                 psds_iterations: int = 100) -> dict[str, Any]:
+    """The comparison as a JSON-ready dict (the ``compare --json`` object).
+
+    PSDS (a curve over the whole set) is resampled through sed_scores_eval's per-file
+    statistics with ``psds_iterations`` replicates (:mod:`timebench.compare_psds`); 0 skips it.
+    """
     entries: list[dict[str, Any]] = []
     unshared: list[dict[str, Any]] = []
     not_compared: list[dict[str, Any]] = []
@@ -104,8 +110,17 @@ def compare_runs(run_a: Run, run_b: Run, *, models: Sequence[str] | None = None,
             ref_rows = [refs.get(i) for i in shared]
             rows_a = [sa[i] for i in shared]
             rows_b = [sb[i] for i in shared]
-            pairs, metas = [], []
+            pairs, metas, own = [], [], []
             for metric in _task_metrics(run_a, run_b, ma, mb, task, all_metrics):
+                if metric in ("psds1", "psds2"):   # a curve metric: its own paired resampling
+                    r = _psds(run_a, ma, run_b, mb, task, metric, shared, psds_iterations,
+                              confidence, seed)
+                    if isinstance(r, str):
+                        not_compared.append({"model_a": ma, "model_b": mb, "task": task,
+                                             "metric": metric, "reason": r})
+                    else:
+                        own.append((metric, PSDS_HOW.format(n=psds_iterations), r))
+                    continue
                 st_a = metric_statistic(metric, rows_a, ref_rows)
                 st_b = metric_statistic(metric, rows_b, ref_rows)
                 reason = st_a if isinstance(st_a, str) else st_b if isinstance(st_b, str) else None
@@ -118,8 +133,9 @@ def compare_runs(run_a: Run, run_b: Run, *, models: Sequence[str] | None = None,
                 pairs.append((st_a, st_b))
                 metas.append((metric, st_a.how))
             info = {**run_b.task_info(task), **run_a.task_info(task)}
-            for (metric, how), r in zip(metas, paired_compare_many(
-                    pairs, iterations=iterations, confidence=confidence, seed=seed)):
+            done = paired_compare_many(pairs, iterations=iterations, confidence=confidence,
+                                       seed=seed)
+            for metric, how, r in [(m, h, r) for (m, h), r in zip(metas, done)] + own:
                 entries.append({
                     "model_a": ma, "model_b": mb, "task": task, "metric": metric,
                     "primary": metric == info.get("primary_metric"),
@@ -150,6 +166,22 @@ def compare_runs(run_a: Run, run_b: Run, *, models: Sequence[str] | None = None,
         "unshared": unshared,
         "not_compared": not_compared,
     }
+
+
+PSDS_HOW = ("PSDS recomputed on each resample from sed_scores_eval per-file intermediate "
+            "statistics ({n} bootstrap and {n} permutation replicates)")
+
+
+def _psds(run_a, ma, run_b, mb, task, metric, shared, iterations, confidence, seed):
+    if iterations <= 0:
+        return "PSDS comparison switched off (--psds-iterations 0)"
+    if not any(metric in (r.result(m, task).get("metrics") or {})
+               for r, m in ((run_a, ma), (run_b, mb))):
+        return f"no {metric} in either run (it needs frame-level scores)"
+    from .compare_psds import paired_psds
+
+    return paired_psds(run_a, ma, run_b, mb, task, metric, shared, iterations=iterations,
+                       confidence=confidence, seed=seed)
 
 
 def _f(x: Any) -> float | None:

@@ -21,7 +21,7 @@ any other per-sample column               its mean (captioning METEOR / CIDEr / 
 ========================================  ===============================================
 
 Metrics that are not a function of stored per-sample sums -- class-averaged (macro) F1, PSDS
-(needs frame scores), ``joint_f1`` -- return ``None`` with a reason; the caller lists them as not
+(resampled separately, :mod:`timebench.compare_psds`), ``joint_f1`` -- return a reason; the caller lists them as not
 compared instead of dropping them silently.  Captioning scores are stored per video (the
 ActivityNet protocol averages per video), so their mean is the corpus value.
 """
@@ -48,8 +48,8 @@ _FNS = {"f1": f1_from_sums, "precision": precision_from_sums, "recall": recall_f
 
 #: metrics that need more than per-sample sums, with the reason shown to the user
 NOT_COMPARABLE = {
-    "psds1": "PSDS is a curve over the whole set and needs frame scores; use its own interval",
-    "psds2": "PSDS is a curve over the whole set and needs frame scores; use its own interval",
+    "psds1": "PSDS is a curve over the whole set (compared in timebench.compare_psds)",
+    "psds2": "PSDS is a curve over the whole set (compared in timebench.compare_psds)",
     "joint_f1": "needs per-sample false-positive flags the scores file does not store",
 }
 

@@ -18,6 +18,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="bootstrap resamples and permutation replicates (default 1000)")
     p.add_argument("--confidence", type=float, default=0.95, help="interval level (default 0.95)")
     p.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0)")
+    p.add_argument("--psds-iterations", type=int, default=100,
+                   help="replicates for PSDS, which is recomputed per replicate (default 100; "
+                        "0 skips PSDS)")
     p.add_argument("--all-metrics", action="store_true",
                    help="every stored metric, not only the primary and leaderboard metrics")
 
@@ -39,7 +42,7 @@ def main(args: argparse.Namespace) -> int:
     result = compare_runs(load_run(args.run_a), load_run(args.run_b),
                           models=split_list(args.models), tasks=split_list(args.tasks),
                           iterations=args.iterations, confidence=args.confidence, seed=args.seed,
-                          all_metrics=args.all_metrics)
+                          all_metrics=args.all_metrics, psds_iterations=args.psds_iterations)
     if args.markdown:
         atomic_write_text(args.markdown, compare_markdown(result))
     if args.json:
