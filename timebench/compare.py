@@ -110,6 +110,7 @@ def compare_runs(run_a: Run, run_b: Run, *, models: Sequence[str] | None = None,
             ref_rows = [refs.get(i) for i in shared]
             rows_a = [sa[i] for i in shared]
             rows_b = [sb[i] for i in shared]
+            info = {**run_b.task_info(task), **run_a.task_info(task)}
             pairs, metas, own = [], [], []
             for metric in _task_metrics(run_a, run_b, ma, mb, task, all_metrics):
                 if metric in ("psds1", "psds2"):   # a curve metric: its own paired resampling
@@ -121,8 +122,9 @@ def compare_runs(run_a: Run, run_b: Run, *, models: Sequence[str] | None = None,
                     else:
                         own.append((metric, PSDS_HOW.format(n=psds_iterations), r))
                     continue
-                st_a = metric_statistic(metric, rows_a, ref_rows)
-                st_b = metric_statistic(metric, rows_b, ref_rows)
+                suites, labels = info.get("metric_suites"), info.get("labels")
+                st_a = metric_statistic(metric, rows_a, ref_rows, suites, labels)
+                st_b = metric_statistic(metric, rows_b, ref_rows, suites, labels)
                 reason = st_a if isinstance(st_a, str) else st_b if isinstance(st_b, str) else None
                 if reason is None and st_a.columns.shape != st_b.columns.shape:
                     reason = "per-sample columns differ between the runs"
@@ -132,7 +134,6 @@ def compare_runs(run_a: Run, run_b: Run, *, models: Sequence[str] | None = None,
                     continue
                 pairs.append((st_a, st_b))
                 metas.append((metric, st_a.how))
-            info = {**run_b.task_info(task), **run_a.task_info(task)}
             done = paired_compare_many(pairs, iterations=iterations, confidence=confidence,
                                        seed=seed)
             for metric, how, r in [(m, h, r) for (m, h), r in zip(metas, done)] + own:

@@ -12,6 +12,7 @@ metric                                    recomputed as
 ``R1@t``                                  mean of ``iou >= t - 1e-9`` (same samples)
 ``event_f1`` / ``_precision`` / ``_recall``  from sums of ``event_ntp, event_nref, event_nsys``
 ``segment_f1`` / ...                      the same with ``segment_*``
+``event_f1_macro`` / ``segment_f1_macro``  per-class counts rebuilt from the stored parsed events
 ``event_error_rate`` / ``segment_...``   ``(sum S + sum D + sum I) / (sum Nref + eps)`` (sed_eval)
 ``accuracy``                              mean of ``correct``
 ``presence_acc_pos`` / ``presence_acc_neg``  mean of ``presence_correct`` over positives / negatives
@@ -20,8 +21,8 @@ any other per-sample column               its mean (captioning METEOR / CIDEr / 
                                           SODA_c, summary ROUGE, ``segment_mIoU``, ``mAP``)
 ========================================  ===============================================
 
-Metrics that are not a function of stored per-sample sums -- class-averaged (macro) F1, PSDS
-(resampled separately, :mod:`timebench.compare_psds`), ``joint_f1`` -- return a reason; the caller lists them as not
+Metrics that are not a function of stored per-sample sums -- PSDS (resampled separately,
+:mod:`timebench.compare_psds`), ``joint_f1``, the QA errors -- return a reason; the caller lists them as not
 compared instead of dropping them silently.  Captioning scores are stored per video (the
 ActivityNet protocol averages per video), so their mean is the corpus value.
 """
@@ -36,8 +37,9 @@ import numpy as np
 
 from .paired import (SumStatistic, error_rate_from_sums, f1_from_sums, mean_statistic,
                      precision_from_sums, recall_from_sums)
+from .types import Event
 
-__all__ = ["metric_statistic", "sample_score", "NOT_COMPARABLE"]
+__all__ = ["metric_statistic", "macro_statistic", "sample_score", "NOT_COMPARABLE"]
 
 _R1 = re.compile(r"^R1@(\d+(?:\.\d+)?)$")
 _PRF = re.compile(r"^(event|segment)_(f1|precision|recall)$")
@@ -77,11 +79,19 @@ def _positive(ref: Mapping[str, Any] | None) -> bool:
 
 
 def metric_statistic(metric: str, rows: Sequence[Mapping[str, Any]],
-                     references: Sequence[Mapping[str, Any] | None] | None = None
-                     ) -> SumStatistic | str:
-    """The statistic of ``metric`` over aligned score rows, or a reason string when not possible."""
+                     references: Sequence[Mapping[str, Any] | None] | None = None,
+                     suites: Sequence[Mapping[str, Any]] | None = None,
+                     labels: Sequence[str] | None = None) -> SumStatistic | str:
+    """The statistic of ``metric`` over aligned score rows, or a reason string when not possible.
+
+    ``suites`` (the task's ``metric_suites`` from results.json) and ``labels`` are needed for
+    the class-averaged F1, whose per-class counts are recomputed from the stored events.
+    """
     if metric in NOT_COMPARABLE:
         return NOT_COMPARABLE[metric]
+    m = re.match(r"^(event|segment)_f1_macro$", metric)
+    if m:
+        return macro_statistic(m.group(1), rows, references, suites or (), labels)
     if metric.endswith("_macro"):
         return "class-averaged metric: per-class counts are not stored per sample"
     if not rows:
@@ -125,6 +135,66 @@ def metric_statistic(metric: str, rows: Sequence[Mapping[str, Any]],
     if not has.any():
         return f"no per-sample '{column}' in the scores"
     return mean_statistic(vals, has, how=f"mean of per-sample {column}")
+
+
+def _events(value: Any) -> list[Event]:
+    out = []
+    for e in value or []:
+        if isinstance(e, Mapping):
+            on, off = _num(e.get("onset")), _num(e.get("offset"))
+            if not (math.isnan(on) or math.isnan(off)):
+                out.append(Event(on, off, e.get("label")))
+    return out
+
+
+def macro_statistic(prefix: str, rows: Sequence[Mapping[str, Any]],
+                    references: Sequence[Mapping[str, Any] | None] | None,
+                    suites: Sequence[Mapping[str, Any]], labels: Sequence[str] | None
+                    ) -> SumStatistic | str:
+    """Class-averaged F1: per-file, per-class counts recomputed from the stored parsed events
+    (the same :mod:`timebench.metrics.detection` code as the run), resampled by file; the
+    average is over classes with reference events in the resample (sed_eval's nanmean)."""
+    from .metrics._prf import prf_arrays
+    from .metrics.detection import event_based_counts, segment_based_counts
+
+    suite = next((dict(x) for x in suites if isinstance(x, Mapping)
+                  and x.get("suite") == f"{prefix}_f1"), None)
+    if suite is None or references is None or any(r is None for r in references):
+        return f"needs the {prefix}_f1 suite settings and the references"
+    if suite.get("ignore_labels"):
+        return "labels are ignored in this task: no class average"
+    ids = [str(r.get("id")) for r in rows]
+    refs = {i: _events(ref.get("events")) for i, ref in zip(ids, references)}
+    ests = {i: ([] if r.get("failed") else _events(r.get("events"))) for i, r in zip(ids, rows)}
+    vocab = list(labels) if labels else None
+    if prefix == "event":
+        counts = event_based_counts(refs, ests, t_collar=float(suite.get("t_collar", 0.2)),
+                                    percentage_of_length=float(suite.get(
+                                        "percentage_of_length", 0.2)),
+                                    evaluate_onset=bool(suite.get("evaluate_onset", True)),
+                                    evaluate_offset=bool(suite.get("evaluate_offset", True)),
+                                    labels=vocab)
+    else:
+        counts = segment_based_counts(refs, ests, time_resolution=float(
+            suite.get("time_resolution", 1.0)), labels=vocab)
+    scored = np.array(counts.scored_labels, dtype=bool)
+    n_files = len(ids)
+    tp, ref, sys_ = (x[:n_files, scored].astype(np.float64)
+                     for x in (counts.ntp, counts.nref, counts.nsys))
+    c = tp.shape[1]
+    eso = str(suite.get("empty_system_output", "zero_score"))
+
+    def fn(sums: np.ndarray) -> np.ndarray:
+        f, _, _ = prf_arrays(sums[..., :c], sums[..., c:2 * c], sums[..., 2 * c:],
+                             empty_system_output=eso)
+        with np.errstate(invalid="ignore"):
+            keep = ~np.isnan(f)
+            total = np.where(keep, f, 0.0).sum(axis=-1)
+            count = keep.sum(axis=-1)
+            return np.where(count > 0, total / np.maximum(count, 1), math.nan)
+
+    return SumStatistic(np.concatenate([tp, ref, sys_], axis=1), fn,
+                        f"class average recomputed from resampled per-class {prefix} counts")
 
 
 def sample_score(metric: str, row: Mapping[str, Any] | None) -> float | None:
