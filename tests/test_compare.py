@@ -153,7 +153,8 @@ def test_metrics_that_need_more_than_per_sample_rows_are_listed(tmp_path):
 def test_recomputed_metrics_equal_the_run_metrics(tmp_path):
     """Every metric compare recomputes from per-sample rows equals the run's own value."""
     out = tmp_path / "run"
-    assert main(["run", "--tasks", "tag,sed,tqa", "--models", "oracle,random", "--out", str(out),
+    assert main(["run", "--tasks", "tag,sed,tqa,spotsound", "--models", "oracle,random",
+                 "--out", str(out),
                  "--bootstrap", "10", "--limit", "25", "-q", "--no-progress"]) == 0
     run = load_run(out)
     cmp = compare_runs(run, load_run(out / "results.json"), models=["oracle", "random"],
@@ -164,5 +165,8 @@ def test_recomputed_metrics_equal_the_run_metrics(tmp_path):
             want = run.result(model, e["task"])["metrics"][e["metric"]]
             assert e[side] == pytest.approx(want, abs=1e-12), (e["task"], e["metric"], side)
     compared = {e["metric"] for e in cmp["entries"]}
-    assert {"event_f1_macro", "segment_f1_macro", "event_error_rate", "mAP",
+    assert {"event_f1_macro", "segment_f1_macro", "event_error_rate", "mAP", "joint_f1",
+            "count_mae", "presence_acc_neg",
             "segment_insertion_rate", "accuracy", "R1@0.9"} <= compared
+    # everything else a run reports is compared (PSDS was switched off here)
+    assert {nc["metric"] for nc in cmp["not_compared"]} <= {"psds1", "psds2"}

@@ -15,6 +15,8 @@ metric                                    recomputed as
 ``event_f1_macro`` / ``segment_f1_macro``  per-class counts rebuilt from the stored parsed events
 ``event_error_rate`` / ``segment_...``   ``(sum S + sum D + sum I) / (sum Nref + eps)`` (sed_eval)
 ``accuracy``                              mean of ``correct``
+``accuracy_<qtype>``, ``count_mae``...    mean of ``correct`` / ``abs_error`` over that question type
+``joint_f1`` / ``_precision`` / ``_recall``  from sums of ``joint_tp, joint_fp, joint_fn``
 ``presence_acc_pos`` / ``presence_acc_neg``  mean of ``presence_correct`` over positives / negatives
 ``parse_failure_rate``                    mean of ``failed``
 any other per-sample column               its mean (captioning METEOR / CIDEr / BLEU4 / ROUGE_L,
@@ -22,7 +24,8 @@ any other per-sample column               its mean (captioning METEOR / CIDEr / 
 ========================================  ===============================================
 
 Metrics that are not a function of stored per-sample sums -- PSDS (resampled separately,
-:mod:`timebench.compare_psds`), ``joint_f1``, the QA errors -- return a reason; the caller lists them as not
+:mod:`timebench.compare_psds`) -- and rows without the needed columns (runs written before a
+column existed) return a reason; the caller lists them as not
 compared instead of dropping them silently.  Captioning scores are stored per video (the
 ActivityNet protocol averages per video), so their mean is the corpus value.
 """
@@ -52,7 +55,6 @@ _FNS = {"f1": f1_from_sums, "precision": precision_from_sums, "recall": recall_f
 NOT_COMPARABLE = {
     "psds1": "PSDS is a curve over the whole set (compared in timebench.compare_psds)",
     "psds2": "PSDS is a curve over the whole set (compared in timebench.compare_psds)",
-    "joint_f1": "needs per-sample false-positive flags the scores file does not store",
 }
 
 
@@ -68,6 +70,31 @@ def _num(v: Any) -> float:
     if isinstance(v, (int, float)) and math.isfinite(v):
         return float(v)
     return math.nan
+
+
+def _qtype(ref: Mapping[str, Any] | None) -> str:
+    extra = (ref or {}).get("extra")
+    return str(extra.get("qtype", "other")) if isinstance(extra, Mapping) else "other"
+
+
+def _joint_f1(s: np.ndarray) -> np.ndarray:
+    tp, fp, fn = s[..., 0], s[..., 1], s[..., 2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), math.nan)
+
+
+def _joint_precision(s: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(s[..., 0] + s[..., 1] > 0, s[..., 0] / (s[..., 0] + s[..., 1]), 0.0)
+
+
+def _joint_recall(s: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(s[..., 0] + s[..., 2] > 0, s[..., 0] / (s[..., 0] + s[..., 2]), math.nan)
+
+
+_JOINT = {"joint_f1": _joint_f1, "joint_precision": _joint_precision,
+          "joint_recall": _joint_recall}
 
 
 def _positive(ref: Mapping[str, Any] | None) -> bool:
@@ -123,6 +150,18 @@ def metric_statistic(metric: str, rows: Sequence[Mapping[str, Any]],
             return f"per-sample {m.group(1)} S/D/I counts missing from the scores"
         return SumStatistic(np.stack([v for v, _ in cols], axis=1), error_rate_from_sums,
                             f"recomputed from resampled {m.group(1)} S/D/I/Nref counts")
+    if metric in ("joint_f1", "joint_precision", "joint_recall"):
+        cols = [_column(rows, f"joint_{c}") for c in ("tp", "fp", "fn")]
+        if not all(has.all() for _, has in cols):
+            return "per-sample joint tp/fp/fn missing from the scores (an older run)"
+        return SumStatistic(np.stack([v for v, _ in cols], axis=1), _JOINT[metric],
+                            "recomputed from resampled joint tp/fp/fn")
+    m = re.match(r"^(?:accuracy_(\w+)|(count|duration)_mae)$", metric)
+    if m and references is not None:
+        qtype = m.group(1) or m.group(2)
+        kinds = np.array([_qtype(r) == qtype for r in references], dtype=bool)
+        vals, has = _column(rows, "correct" if m.group(1) else "abs_error")
+        return mean_statistic(vals, has & kinds, how=f"mean over {qtype} questions")
     if metric in ("presence_acc_pos", "presence_acc_neg"):
         if references is None:
             return "needs the references"

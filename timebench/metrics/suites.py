@@ -218,7 +218,8 @@ class PresenceSuite(MetricSuite):
             ious=ious, threshold=float(self.params["threshold"]),
             tolerance=float(self.params["tolerance"]))
         per = {"presence_correct": flags["correct_presence"].tolist(),
-               "joint_tp": flags["tp"].tolist()}
+               "joint_tp": flags["tp"].tolist(),
+               "joint_fp": flags["fp"].tolist(), "joint_fn": flags["fn"].tolist()}
         return SuiteOutput(presence_summary(flags), per,
                            lambda index: presence_summary(flags, index=index))
 
