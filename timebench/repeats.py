@@ -2,13 +2,13 @@
 
 Repeat ``r`` (0-based) uses the run seed ``seed + r`` -- the per-sample seeds an adapter gets
 (:func:`timebench.runner.sample_seed`) change with it, so a model decoded with sampling draws
-new outputs -- and its own cache (``<task>@seed<seed+r>``; repeat 0 shares the plain run's
+new outputs -- and its own cache (``<task>@seed<seed+r>``; repeat 0 is the plain run with its
 cache, so ``--repeats 1`` is the ordinary run).  Repeat 0 gives the reported metrics, their
-bootstrap intervals and the per-sample files; repeats ``1..K-1`` are scored the same way into
-``<model>/<task>/repeat-<r>/``.  ``results[model][task]["repeats"]`` then holds, per metric, the
-values of every repeat with their mean, standard deviation (``ddof=1``), minimum and maximum:
-the spread due to sampling, reported next to the bootstrap interval (the spread due to the
-finite sample of clips).  A deterministic (greedy) model gives zero spread.
+bootstrap intervals and the per-sample files; repeats ``1..K-1`` are scored the same way (no
+bootstrap) into ``<model>/<task>/repeat-<r>/``.  ``results[model][task]["repeats"]`` then holds,
+per metric, the values of every repeat with their mean, standard deviation (``ddof=1``),
+minimum and maximum: the spread due to sampling, reported next to the bootstrap interval (the
+spread due to the finite set of clips).  A deterministic (greedy) model gives zero spread.
 """
 
 from __future__ import annotations
@@ -19,20 +19,26 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["repeat_seeds", "repeat_cache_name", "repeat_options", "summarise_repeats"]
+__all__ = ["repeat_seeds", "run_repeats", "summarise_repeats"]
 
 
 def repeat_seeds(seed: int, k: int) -> list[int]:
     return [int(seed) + r for r in range(max(1, int(k)))]
 
 
-def repeat_cache_name(task: str, r: int, seed: int) -> str:
-    return task if r == 0 else f"{task}@seed{seed}"
+def run_repeats(task_pass) -> list[dict[str, Any]]:
+    """Repeats ``1..K-1`` of one model and task (``task_pass``: :class:`timebench.runner._Pass`).
 
-
-def repeat_options(options):
-    """Repeats after the first need no bootstrap (their spread is the point)."""
-    return dataclasses.replace(options, bootstrap=0)
+    Every rank generates its share; rank 0 scores and gets the metrics of each repeat.
+    """
+    options = task_pass.options
+    quiet = dataclasses.replace(options, bootstrap=0)
+    out = []
+    for r, seed in enumerate(repeat_seeds(options.seed, options.repeats)[1:], start=1):
+        result = task_pass.run(seed, f"{task_pass.task.name}@seed{seed}", f"repeat-{r}", quiet)
+        if result is not None:
+            out.append(result["metrics"])
+    return out
 
 
 def summarise_repeats(seeds: Sequence[int], metrics: Sequence[Mapping[str, Any]]

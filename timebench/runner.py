@@ -41,7 +41,7 @@ from .cache import ResultCache, sample_key
 from .errors import InputError, TimebenchError
 from .io import atomic_write_json, write_jsonl
 from .results import (SCHEMA_VERSION, bootstrap_intervals, environment, git_hash)
-from .repeats import (repeat_cache_name, repeat_options, repeat_seeds, summarise_repeats)
+from .repeats import repeat_seeds, summarise_repeats
 from .scoring import score
 from .tasks import Task, hash_references, load_task_data
 from .types import Event, ParsedAnswer, Prediction, Reference
@@ -473,39 +473,35 @@ def run(tasks: Sequence[Task], models: Sequence[ModelSpec], options: RunOptions)
                     loaded, refs, labels = datasets[task.name]
                     timings = {"model_s": 0.0, "audio_wait_s": 0.0, "scoring_s": 0.0}
                     t_task = time.perf_counter()
-                    repeat_metrics = []
-                    # --repeats K: repeat r uses seed + r and its own cache (see repeats.py)
-                    for r, seed_r in enumerate(repeat_seeds(options.seed, options.repeats)):
-                        items = _prepare_items(task, loaded, refs, labels, seed_r)
-                        cache = ResultCache(options.cache_root, model_fingerprint=fp,
-                                            task=repeat_cache_name(task.name, r, seed_r),
-                                            task_version=task.task_version, rank=rank)
-                        done = cache.load()
-                        mine = items[rank::world]
-                        todo = [it for it in mine if not _is_done(done.get(it.key))]
-                        desc = f"{spec.name} · {task.name}" + (f" · seed {seed_r}" if r else "")
-                        if todo:
-                            _generate_items(adapter, task, todo, cache, options, labels,
-                                            progress, desc, timings)
-                        if rank != 0:
-                            continue
-                        records = _wait_for_all(cache, items, world, options, adapter, task,
-                                                labels, progress, timings)
-                        t0 = time.perf_counter()
-                        task_dir = out_dir / _safe(spec.name) / task.name
-                        res = _score_task(task, refs, items, records, labels,
-                                          options if r == 0 else repeat_options(options),
-                                          task_dir if r == 0 else task_dir / f"repeat-{r}",
-                                          out_dir)
-                        timings["scoring_s"] += time.perf_counter() - t0
-                        if r == 0:
-                            model_results[task.name] = res
-                        repeat_metrics.append(res["metrics"])
+                    items = _prepare_items(task, loaded, refs, labels, options.seed)
+                    cache = ResultCache(options.cache_root, model_fingerprint=fp, task=task.name,
+                                        task_version=task.task_version, rank=rank)
+                    done = cache.load()
+                    mine = items[rank::world]
+                    todo = [it for it in mine if not _is_done(done.get(it.key))]
+                    desc = f"{spec.name} · {task.name}"
+                    if todo:
+                        _generate_items(adapter, task, todo, cache, options, labels, progress,
+                                        desc, timings)
+                    # --repeats K: repeats 1..K-1 (seed + r, own cache); see repeats.py
+                    from .repeats import run_repeats
+
+                    repeated = run_repeats(_Pass(adapter, task, loaded, refs, labels, fp, options,
+                                                 rank, world, progress, timings, out_dir,
+                                                 _safe(spec.name)))
                     if rank != 0:
                         continue
+                    records = _wait_for_all(cache, items, world, options, adapter, task, labels,
+                                            progress, timings)
+                    t0 = time.perf_counter()
+                    model_results[task.name] = _score_task(task, refs, items, records, labels,
+                                                           options, out_dir / _safe(spec.name)
+                                                           / task.name, out_dir)
+                    timings["scoring_s"] = time.perf_counter() - t0
                     if options.repeats > 1:
                         model_results[task.name]["repeats"] = summarise_repeats(
-                            repeat_seeds(options.seed, options.repeats), repeat_metrics)
+                            repeat_seeds(options.seed, options.repeats),
+                            [model_results[task.name]["metrics"], *repeated])
                     timings["wall_s"] = time.perf_counter() - t_task
                     results["timings"]["per_run"].setdefault(spec.name, {})[task.name] = timings
             finally:
@@ -590,3 +586,40 @@ def _score_task(task, refs, items, records, labels, options, task_dir: Path, out
         result["notes"] = notes
     return result
 
+
+@dataclass
+class _Pass:
+    """What one more decode of a task needs (for ``--repeats``, :mod:`timebench.repeats`)."""
+
+    adapter: Any
+    task: Task
+    loaded: Any
+    refs: list
+    labels: Any
+    fingerprint: str
+    options: RunOptions
+    rank: int
+    world: int
+    progress: Any
+    timings: dict
+    out_dir: Path
+    model_dir: str
+
+    def run(self, seed: int, cache_task: str, sub_dir: str, options: RunOptions
+            ) -> dict[str, Any] | None:
+        """Generate (this rank's share) and, on rank 0, score; returns the result on rank 0."""
+        items = _prepare_items(self.task, self.loaded, self.refs, self.labels, seed)
+        cache = ResultCache(options.cache_root, model_fingerprint=self.fingerprint,
+                            task=cache_task, task_version=self.task.task_version, rank=self.rank)
+        done = cache.load()
+        todo = [it for it in items[self.rank::self.world] if not _is_done(done.get(it.key))]
+        if todo:
+            _generate_items(self.adapter, self.task, todo, cache, options, self.labels,
+                            self.progress, f"{self.task.name} · seed {seed}", self.timings)
+        if self.rank != 0:
+            return None
+        records = _wait_for_all(cache, items, self.world, options, self.adapter, self.task,
+                                self.labels, self.progress, self.timings)
+        task_dir = self.out_dir / self.model_dir / self.task.name / sub_dir
+        return _score_task(self.task, self.refs, items, records, self.labels, options, task_dir,
+                           self.out_dir)
