@@ -75,6 +75,8 @@ class TaskResult(TypedDict, total=False):
     predictions: str                   # path (relative to the run dir) of the raw outputs
     scores: str                        # path of the per-sample scores
     skipped: str                       # reason, when the model does not support the task
+    repeats: dict                      # --repeats K: {"k", "seeds", "metrics": {m: {values,
+                                       #   mean, std, min, max}}} (timebench/repeats.py)
     notes: list[str]
 
 
@@ -88,6 +90,7 @@ class ResultsFile(TypedDict, total=False):
     suite: str | None
     seed: int                          # the run seed; per-sample seeds derive from it and the id
     bootstrap: dict                    # {"iterations", "confidence", "seed"}
+    repeats: dict                      # only with --repeats K > 1: {"k", "seeds"}
     environment: dict                  # python, platform, numpy, torch/transformers if loaded
     tasks: dict[str, TaskInfo]
     models: dict[str, ModelInfo]
