@@ -75,3 +75,12 @@ def test_html_report_hook_embeds_the_diff_section(tmp_path):
     section = diff_section(diff_runs(load_run(ra), load_run(rb)), top=1)
     page = html_report({}, extra_sections=[section])
     assert "Run diff: m" in page and page.count('<div class="clip">') == 1
+
+
+def test_leaderboard_html_with_diff_section(tmp_path, capsys):
+    ra, rb = _runs(tmp_path)
+    page = tmp_path / "report.html"
+    assert main(["leaderboard", str(ra / "results.json"), "--html", str(page),
+                 "--diff", str(ra), str(rb)]) == 0
+    html = page.read_text()
+    assert "Run diff: m" in html and "s000020" in html
