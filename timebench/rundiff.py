@@ -78,6 +78,16 @@ def parse_signature(row: Mapping[str, Any] | None) -> tuple | None:
             tuple(sorted((_event_key(e) for e in events if isinstance(e, Mapping)), key=repr)))
 
 
+_PARSE_FIELDS = ("failed", "absent", "value", "events")
+
+
+def _parse_changed(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Identical rows (the common case) are settled without building signatures."""
+    if all(a.get(k) == b.get(k) for k in _PARSE_FIELDS):
+        return False
+    return parse_signature(a) != parse_signature(b)
+
+
 def _delta(a: float | None, b: float | None) -> float | None:
     """``b - a``; a sample scored on one side only counts 0 on the other; None when neither."""
     a = None if a is None or math.isnan(a) else a
@@ -111,7 +121,7 @@ def diff_runs(run_a: Run, run_b: Run, *, model: Sequence[str] | None = None,
         for sid in shared:
             text_a, text_b = raw_output(pa.get(sid)), raw_output(pb.get(sid))
             text_changed = text_a != text_b
-            parse_changed = parse_signature(sa[sid]) != parse_signature(sb[sid])
+            parse_changed = _parse_changed(sa[sid], sb[sid])
             score_a, score_b = sample_score(metric, sa[sid]), sample_score(metric, sb[sid])
             delta = _delta(score_a, score_b)
             score_changed = delta is not None and abs(delta) > 1e-12

@@ -89,13 +89,11 @@ def _read_jsonl(path: Path) -> list[tuple[int, dict]]:
 
     from .io import read_records, read_text_file, split_lines
 
-    text = read_text_file(path)
-    numbered = [(i, ln) for i, ln in enumerate(split_lines(text), 1) if ln.strip()]
-    try:
-        rows = json.loads("[" + ",".join(ln for _, ln in numbered) + "]",
-                          parse_constant=_reject)
-        if len(rows) == len(numbered) and all(type(r) is dict for r in rows):
-            return [(i, r) for (i, _), r in zip(numbered, rows)]
+    lines = split_lines(read_text_file(path))
+    try:   # a blank line makes ",," (invalid), so it too takes the careful path
+        rows = json.loads("[" + ",".join(lines) + "]", parse_constant=_reject)
+        if len(rows) == len(lines) and all(type(r) is dict for r in rows):
+            return list(enumerate(rows, 1))
     except (ValueError, RecursionError):
         pass
     return read_records(path)

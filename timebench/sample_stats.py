@@ -65,11 +65,15 @@ def _column(rows: Sequence[Mapping[str, Any]], key: str) -> tuple[np.ndarray, np
 
 
 def _num(v: Any) -> float:
+    # the common types first: this runs once per sample and column
+    if type(v) is float:
+        return v if math.isfinite(v) else math.nan
     if isinstance(v, bool):
         return float(v)
     if isinstance(v, (int, float)) and math.isfinite(v):
         return float(v)
     return math.nan
+
 
 
 def _qtype(ref: Mapping[str, Any] | None) -> str:
