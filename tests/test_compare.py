@@ -170,3 +170,17 @@ def test_recomputed_metrics_equal_the_run_metrics(tmp_path):
             "segment_insertion_rate", "accuracy", "R1@0.9"} <= compared
     # everything else a run reports is compared (PSDS was switched off here)
     assert {nc["metric"] for nc in cmp["not_compared"]} <= {"psds1", "psds2"}
+
+
+def test_run_files_with_blank_lines_or_odd_json_take_the_careful_reader(tmp_path):
+    ra, rb, _ = _two_runs(tmp_path, delta=0.0, drop=(), extra=())
+    path = rb / "m" / "tag" / "scores.jsonl"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines[:5] + ["", "   "] + lines[5:]) + "\n")
+    out = compare_runs(load_run(ra), load_run(rb), iterations=20)
+    assert out["entries"][0]["n"] == 200
+    path.write_text(path.read_text() + '{"id": "z", "iou": NaN}\n')
+    from timebench.errors import InputError
+
+    with pytest.raises(InputError, match="scores.jsonl:203"):
+        compare_runs(load_run(ra), load_run(rb), iterations=20)
