@@ -1,7 +1,7 @@
 """`timebench score` end to end on hostile reference and prediction files.
 
 The only outcomes allowed (issue 7): exit 0 with every metric in [0, 1] or null (``*_mae`` and
-``CIDEr`` excepted), or exit 2 with ONE line on stderr, ``error: <file>[:<line>]: ...``, that
+``CIDEr`` and the DCASE error / insertion rates excepted), or exit 2 with ONE line on stderr, ``error: <file>[:<line>]: ...``, that
 names the file that is wrong.  Anything else -- an exception escaping ``main``, a traceback, a
 multi-line message, a metric outside [0, 1] -- fails.
 
@@ -36,7 +36,7 @@ CORPUS = Path(__file__).parent / "corpus" / "lalm_outputs.jsonl"
 HAS_METEOR = shutil.which("java") is not None and \
     importlib.util.find_spec("pycocoevalcap") is not None
 TASKS = ("tag", "spotsound", "sed", "tqa", "tss") + (("dac",) if HAS_METEOR else ())
-UNBOUNDED = re.compile(r"(_mae$|^CIDEr$)")
+UNBOUNDED = re.compile(r"(_mae$|^CIDEr$|_error_rate$|_insertion_rate$)")  # ER can pass 1
 
 # A small valid reference set per task (the shape of the bundled mini benchmark).
 _EV = [{"onset": 2.0, "offset": 6.0, "label": "Dog"}, {"onset": 10.0, "offset": 12.5, "label": "Speech"}]

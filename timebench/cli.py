@@ -30,6 +30,8 @@ COMMANDS = {
     "tasks": "List the registered tasks (or show one task card).",
     "models": "List the registered model adapters.",
     "data": "Public benchmarks under the data root: list, download, verify.",
+    "compare": "Paired comparison of two runs: B - A per metric, bootstrap CI, permutation p.",
+    "diff": "Per-sample differences between two runs of one model, largest score change first.",
 }
 
 

@@ -31,7 +31,9 @@ VOLATILE_KEYS = ("created", "timings", "command", "run_dir")
 
 #: metrics where lower is better (every other metric is higher-is-better)
 LOWER_IS_BETTER = frozenset({"parse_failure_rate", "count_mae", "duration_mae", "error_rate",
-                             "generation_error_rate"})
+                             "generation_error_rate"}
+                            | {f"{p}_{r}_rate" for p in ("event", "segment")
+                               for r in ("error", "substitution", "deletion", "insertion")})
 
 
 def higher_is_better(metric: str) -> bool:
@@ -63,6 +65,7 @@ class ModelInfo(TypedDict):
 class TaskResult(TypedDict, total=False):
     metrics: dict[str, float | None]   # aggregate metrics; fractions in [0, 1] except *_mae
     ci: dict[str, list[float]]         # bootstrap percentile interval per metric [low, high]
+    ci_method: dict[str, str]          # how each interval in `ci` was computed
     n: int                             # references scored
     n_missing: int                     # samples with no output (counted as failures)
     n_parse_failed: int                # outputs that could not be parsed
@@ -72,6 +75,8 @@ class TaskResult(TypedDict, total=False):
     predictions: str                   # path (relative to the run dir) of the raw outputs
     scores: str                        # path of the per-sample scores
     skipped: str                       # reason, when the model does not support the task
+    repeats: dict                      # --repeats K: {"k", "seeds", "metrics": {m: {values,
+                                       #   mean, std, min, max}}} (timebench/repeats.py)
     notes: list[str]
     label_mapping: dict                # predicted labels mapped to classes (labels/apply.py)
 
@@ -86,6 +91,7 @@ class ResultsFile(TypedDict, total=False):
     suite: str | None
     seed: int                          # the run seed; per-sample seeds derive from it and the id
     bootstrap: dict                    # {"iterations", "confidence", "seed"}
+    repeats: dict                      # only with --repeats K > 1: {"k", "seeds"}
     environment: dict                  # python, platform, numpy, torch/transformers if loaded
     tasks: dict[str, TaskInfo]
     models: dict[str, ModelInfo]

@@ -45,6 +45,7 @@ from .redact import Redactor, redact_command
 from .runlock import RunLock
 from .safepath import safe_component, write_path
 from .results import (SCHEMA_VERSION, bootstrap_intervals, environment, git_hash)
+from .repeats import repeat_seeds, summarise_repeats
 from .scoring import score
 from .tasks import Task, hash_references, load_task_data
 from .types import Event, ParsedAnswer, Prediction, Reference
@@ -113,6 +114,7 @@ class RunOptions:
     suite: str | None = None
     shard_timeout: float = 3600.0
     command: str = ""
+    repeats: int = 1            # --repeats K: K decodes with seeds seed, seed+1, ...
 
     @property
     def cache_root(self) -> Path:
@@ -442,6 +444,9 @@ def _run(tasks, models, options, rank, world) -> dict[str, Any]:
         "seed": options.seed,
         "bootstrap": {"iterations": options.bootstrap, "confidence": options.confidence,
                       "seed": options.seed},
+        **({"repeats": {"k": options.repeats,
+                        "seeds": repeat_seeds(options.seed, options.repeats)}}
+           if options.repeats > 1 else {}),
         "tasks": {},
         "models": {},
         "results": {},
@@ -509,6 +514,14 @@ def _run(tasks, models, options, rank, world) -> dict[str, Any]:
                     if todo:
                         _generate_items(adapter, task, todo, cache, options, labels, progress,
                                         desc, timings)
+                    # --repeats K: repeats 1..K-1 (seed + r, own cache); see repeats.py
+                    from .repeats import run_repeats
+
+                    repeated = run_repeats(_Pass(adapter, task, loaded, refs, labels, fp, options,
+                                                 rank, world, progress, timings, out_dir,
+                                                 safe_component(spec.name),
+                                                 {"adapter": spec.adapter, "fingerprint": fp,
+                                                  "settings": dict(spec.settings)}))
                     if rank != 0:
                         continue
                     records = _wait_for_all(cache, items, world, options, adapter, task, labels,
@@ -519,6 +532,10 @@ def _run(tasks, models, options, rank, world) -> dict[str, Any]:
                                                                out_dir, safe_component(spec.name),
                                                                task.name), out_dir)
                     timings["scoring_s"] = time.perf_counter() - t0
+                    if options.repeats > 1:
+                        model_results[task.name]["repeats"] = summarise_repeats(
+                            repeat_seeds(options.seed, options.repeats),
+                            [model_results[task.name]["metrics"], *repeated])
                     timings["wall_s"] = time.perf_counter() - t_task
                     results["timings"]["per_run"].setdefault(spec.name, {})[task.name] = timings
             finally:
@@ -575,6 +592,9 @@ def _score_task(task, refs, items, records, labels, options, task_dir: Path, out
     report = score(task, refs, preds, parsed=parsed, frame_scores=frames, labels=labels)
     ci = bootstrap_intervals(report.resample, report.n, iterations=options.bootstrap,
                              confidence=options.confidence, seed=options.seed)
+    from .intervals import merge_intervals
+
+    ci, ci_method = merge_intervals(report, ci, iterations=options.bootstrap, seed=options.seed)
     write_jsonl(write_path(task_dir, "predictions.jsonl"), pred_rows)
     write_jsonl(write_path(task_dir, "scores.jsonl"), report.per_sample_rows())
     rel = task_dir.relative_to(out_dir)
@@ -583,6 +603,7 @@ def _score_task(task, refs, items, records, labels, options, task_dir: Path, out
     result = {
         "metrics": j["metrics"],
         "ci": {k: v for k, v in ci.items() if k in j["metrics"]},
+        "ci_method": {k: v for k, v in ci_method.items() if k in j["metrics"]},
         "n": report.n,
         "n_missing": report.n_missing,
         "n_parse_failed": j["n_parse_failed"] - n_errors,
@@ -598,3 +619,43 @@ def _score_task(task, refs, items, records, labels, options, task_dir: Path, out
         result["label_mapping"] = j["label_mapping"]
     return result
 
+
+@dataclass
+class _Pass:
+    """What one more decode of a task needs (for ``--repeats``, :mod:`timebench.repeats`)."""
+
+    adapter: Any
+    task: Task
+    loaded: Any
+    refs: list
+    labels: Any
+    fingerprint: str
+    options: RunOptions
+    rank: int
+    world: int
+    progress: Any
+    timings: dict
+    out_dir: Path
+    model_dir: str
+    model: dict
+
+    def run(self, seed: int, cache_task: str, sub_dir: str, options: RunOptions
+            ) -> dict[str, Any] | None:
+        """Generate (this rank's share) and, on rank 0, score; returns the result on rank 0."""
+        items = _prepare_items(self.task, self.loaded, self.refs, self.labels, seed,
+                               model=self.model)
+        cache = ResultCache(options.cache_root, model_fingerprint=self.fingerprint,
+                            task=cache_task, task_version=self.task.task_version, rank=self.rank)
+        expected = {it.key: it.ref.id for it in items}
+        done = cache.load(expected)
+        todo = [it for it in items[self.rank::self.world] if not _is_done(done.get(it.key))]
+        if todo:
+            _generate_items(self.adapter, self.task, todo, cache, options, self.labels,
+                            self.progress, f"{self.task.name} · seed {seed}", self.timings)
+        if self.rank != 0:
+            return None
+        records = _wait_for_all(cache, items, self.world, options, self.adapter, self.task,
+                                self.labels, self.progress, self.timings, expected)
+        task_dir = write_path(self.out_dir, self.model_dir, self.task.name, sub_dir)
+        return _score_task(self.task, self.refs, items, records, self.labels, options, task_dir,
+                           self.out_dir)

@@ -13,6 +13,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--markdown", help="write the Markdown leaderboard here")
     p.add_argument("--html", help="write a self-contained HTML report here (with timelines; "
                    "needs the run directories next to the results files)")
+    p.add_argument("--diff", nargs=2, metavar=("RUN_A", "RUN_B"),
+                   help="with --html: add a per-sample run-diff section (see `timebench diff`)")
+    p.add_argument("--diff-model", help="model for --diff (default: the one both runs hold)")
     p.add_argument("--store", action="store_true",
                    help="copy the given results into leaderboards/results/<suite>.json first")
 
@@ -71,6 +74,16 @@ def main(args: argparse.Namespace) -> int:
     if args.html:
         from ..report.html import html_report
 
-        atomic_write_text(args.html, html_report({k: v for k, v in all_results.items()}))
+        extra = []
+        if args.diff:
+            from ..report.diff_html import diff_section
+            from ..rundiff import diff_runs
+            from ..runs import load_run
+            from .compare import split_list
+
+            extra.append(diff_section(diff_runs(load_run(args.diff[0]), load_run(args.diff[1]),
+                                                model=split_list(args.diff_model))))
+        atomic_write_text(args.html, html_report({k: v for k, v in all_results.items()},
+                                                 extra_sections=extra))
         print(f"wrote {args.html}")
     return 0

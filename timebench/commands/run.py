@@ -20,6 +20,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, help="samples per adapter call (default: adapter's)")
     p.add_argument("--bootstrap", type=int, help="bootstrap iterations for confidence intervals")
     p.add_argument("--limit", type=int, help="only the first N samples of each task (smoke tests)")
+    p.add_argument("--repeats", type=int, default=1, metavar="K",
+                   help="decode K times with seeds seed..seed+K-1 (sampled decoding); results "
+                        "report the mean, std, min and max over repeats")
     p.add_argument("--cache-dir", help="cache folder (default: <out>/cache)")
     p.add_argument("--shard-timeout", type=float, default=3600.0,
                    help="rank 0 waits this long for other ranks before doing their leftovers")
@@ -65,11 +68,14 @@ def main(args: argparse.Namespace) -> int:
         progress=not args.no_progress and sys.stderr.isatty(),
         cache_dir=Path(args.cache_dir) if args.cache_dir else None,
         suite=name, shard_timeout=args.shard_timeout,
-        command=shlex.join(["timebench", *sys.argv[1:]]))
+        command=shlex.join(["timebench", *sys.argv[1:]]),
+        repeats=_repeats(args.repeats))
     results = run(tasks, models, options)
     rank, _ = shard_info()
     if rank == 0 and not args.quiet:
         print_table(leaderboard_table(results, title=f"timebench · {name or 'run'} · {out}"))
+        for line in repeat_lines(results):
+            print(line)
         print(f"results: {out / 'results.json'}")
     if rank == 0:
         for line in generation_error_lines(results):
@@ -99,6 +105,34 @@ def data_issue_lines(results) -> list[str]:
             shown = ", ".join(f"{k} {v}" for k, v in counts.items())
             lines.append(f"{task}: rows repaired by the benchmark's own rule ({shown}); see "
                          "results.json tasks.<task>.data_issues")
+    return lines
+
+
+def _repeats(k: int) -> int:
+    if k < 1:
+        from ..errors import InputError
+
+        raise InputError(f"must be at least 1, got {k}", field="--repeats")
+    return k
+
+
+def repeat_lines(results) -> list[str]:
+    """With --repeats: the primary metric's mean +- std [min, max] over repeats per model/task."""
+    lines = []
+    for model, per_task in results.get("results", {}).items():
+        for task, res in per_task.items():
+            rep = res.get("repeats")
+            if not rep:
+                continue
+            primary = results.get("tasks", {}).get(task, {}).get("primary_metric")
+            m = rep["metrics"].get(primary)
+            if not m or m["mean"] is None:
+                continue
+            ci = res.get("ci", {}).get(primary)
+            ci_text = f"; bootstrap CI of repeat 0 [{ci[0]:.4f}, {ci[1]:.4f}]" if ci else ""
+            lines.append(f"{model} · {task} · {primary} over {rep['k']} repeats: mean "
+                         f"{m['mean']:.4f} ± {m['std']:.4f} (std), min {m['min']:.4f}, max "
+                         f"{m['max']:.4f}{ci_text}")
     return lines
 
 

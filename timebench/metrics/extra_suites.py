@@ -111,12 +111,14 @@ class PSDSSuite(MetricSuite):
 
     Only adapters that emit frame scores get PSDS.  Hard decisions (events or text) are not given
     a degenerate single-operating-point PSDS: the suite then reports nothing and says why.  PSDS
-    is a corpus-level curve metric; its bootstrap interval is not computed (it would need the
-    whole PSD-ROC per resample).
+    is a corpus-level curve metric: its interval comes from sed_scores_eval's own
+    ``bootstrapped_psds`` (:mod:`timebench.metrics.psds_interval`; ``interval_iterations`` random
+    5-fold splits, 0 for none), not from the sample bootstrap.
     """
 
     name = "psds"
-    defaults = {"scenarios": ("psds1", "psds2")}
+    defaults = {"scenarios": ("psds1", "psds2"), "interval_iterations": 20}
+    bounds = {"interval_iterations": (0, 1000)}
     produces = ("psds1", "psds2")
 
     def compute(self, samples, *, labels=None):
@@ -137,4 +139,13 @@ class PSDSSuite(MetricSuite):
             else:
                 metrics[name] = float(res.value)
             notes.extend(f"{name}: {n}" for n in res.notes)
-        return SuiteOutput(metrics, notes=notes)
+        intervals = {}
+        if int(self.params["interval_iterations"]) > 0:
+            from .psds_interval import psds_interval
+
+            for name in metrics:
+                ci = psds_interval(frames, refs, durations, params=name, labels=labels,
+                                   n_iterations=int(self.params["interval_iterations"]))
+                if ci is not None:
+                    intervals[name] = {"low": ci[1], "high": ci[2], "method": ci[3]}
+        return SuiteOutput(metrics, notes=notes, intervals=intervals)

@@ -44,6 +44,9 @@ class SuiteOutput:
     per_sample: dict[str, list] = field(default_factory=dict)
     resample: Callable[[np.ndarray], dict[str, float]] | None = None
     notes: list[str] = field(default_factory=list)
+    #: intervals the suite computes itself (metrics without ``resample``, e.g. PSDS):
+    #: metric -> {"low", "high", "method"}
+    intervals: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class MetricSuite(ABC):
@@ -139,10 +142,11 @@ class GroundingSuite(MetricSuite):
     """mIoU and R1@t (see :mod:`timebench.metrics.grounding`); negatives are left out."""
 
     name = "grounding"
-    defaults = {"mode": "set", "thresholds": (0.3, 0.5, 0.7, 0.9), "tolerance": 1e-9}
+    defaults = {"mode": "set", "thresholds": (0.3, 0.5, 0.7, 0.9), "tolerance": 1e-9,
+                "map": True}
     bounds = {"thresholds": (0.0, 1.0), "tolerance": (0.0, 0.01)}
     choices = {"mode": ("set", "top1")}
-    produces = ("mIoU", "R1@0.3", "R1@0.5", "R1@0.7", "R1@0.9")
+    produces = ("mIoU", "R1@0.3", "R1@0.5", "R1@0.7", "R1@0.9", "mAP", "mAP@0.5", "mAP@0.75")
 
     def compute(self, samples, *, labels=None):
         from .grounding import GROUNDING_MODES, grounding_ious, grounding_summary
@@ -167,8 +171,21 @@ class GroundingSuite(MetricSuite):
             sub = lookup[index]
             return grounding_summary(ious[sub[sub >= 0]], thresholds=thresholds, tolerance=tol)
 
-        return SuiteOutput(grounding_summary(ious, thresholds=thresholds, tolerance=tol),
-                           {"iou": per}, resample)
+        summary = grounding_summary(ious, thresholds=thresholds, tolerance=tol)
+        per_sample = {"iou": per}
+        if self.params["map"]:  # moment-retrieval mAP (extra, non-primary; see moment_map)
+            from .moment_map import map_columns
+
+            extra, per_sample_map = map_columns(preds, refs, keep, len(samples))
+            summary.update(extra["summary"])
+            per_sample.update(per_sample_map)
+            base = resample
+
+            def resample(index: np.ndarray) -> dict[str, float]:  # noqa: F811
+                sub = lookup[index]
+                return {**base(index), **extra["resample"](sub[sub >= 0])}
+
+        return SuiteOutput(summary, per_sample, resample)
 
 
 # -- presence ------------------------------------------------------------------------------------
@@ -201,7 +218,8 @@ class PresenceSuite(MetricSuite):
             ious=ious, threshold=float(self.params["threshold"]),
             tolerance=float(self.params["tolerance"]))
         per = {"presence_correct": flags["correct_presence"].tolist(),
-               "joint_tp": flags["tp"].tolist()}
+               "joint_tp": flags["tp"].tolist(),
+               "joint_fp": flags["fp"].tolist(), "joint_fn": flags["fn"].tolist()}
         return SuiteOutput(presence_summary(flags), per,
                            lambda index: presence_summary(flags, index=index))
 
@@ -222,6 +240,9 @@ class _DetectionSuite(MetricSuite):
     choices = {"empty_system_output": ("zero_score", "nan")}
 
     def _counts(self, refs, ests, labels):
+        raise NotImplementedError
+
+    def _errors(self, refs, ests):
         raise NotImplementedError
 
     def compute(self, samples, *, labels=None):
@@ -245,6 +266,17 @@ class _DetectionSuite(MetricSuite):
         per = {f"{p}_ntp": counts.ntp.sum(axis=1).tolist(),
                f"{p}_nref": counts.nref.sum(axis=1).tolist(),
                f"{p}_nsys": counts.nsys.sum(axis=1).tolist()}
+        # DCASE error rate (extra, non-primary; see timebench.metrics.error_rate)
+        from .error_rate import error_rates
+
+        errors = self._errors(refs, ests)
+        f1_summary = summarise
+
+        def summarise(index=None):  # noqa: F811
+            rates = error_rates(errors, files=index)
+            return {**f1_summary(index), **{f"{p}_{k}": v for k, v in rates.items()}}
+
+        per.update({f"{p}_er_{k}": getattr(errors, k).tolist() for k in ("S", "D", "I", "nref")})
         return SuiteOutput(summarise(), per, summarise)
 
 
@@ -258,7 +290,8 @@ class EventF1Suite(_DetectionSuite):
                 "evaluate_offset": True, "empty_system_output": "zero_score",
                 "ignore_labels": False}
     bounds = {"t_collar": (0.0, float("inf")), "percentage_of_length": (0.0, 1.0)}
-    produces = ("event_f1", "event_f1_macro")
+    produces = ("event_f1", "event_f1_macro", "event_error_rate", "event_substitution_rate",
+                "event_deletion_rate", "event_insertion_rate")
 
     def _counts(self, refs, ests, labels):
         from .detection import event_based_counts
@@ -268,6 +301,14 @@ class EventF1Suite(_DetectionSuite):
                                   evaluate_onset=bool(self.params["evaluate_onset"]),
                                   evaluate_offset=bool(self.params["evaluate_offset"]),
                                   labels=labels)
+
+    def _errors(self, refs, ests):
+        from .error_rate import event_error_counts
+
+        return event_error_counts(refs, ests, t_collar=float(self.params["t_collar"]),
+                                  percentage_of_length=float(self.params["percentage_of_length"]),
+                                  evaluate_onset=bool(self.params["evaluate_onset"]),
+                                  evaluate_offset=bool(self.params["evaluate_offset"]))
 
 
 @SUITES.register("segment_f1")
@@ -279,13 +320,20 @@ class SegmentF1Suite(_DetectionSuite):
     defaults = {"time_resolution": 1.0, "empty_system_output": "zero_score",
                 "ignore_labels": False}
     bounds = {"time_resolution": (1e-6, float("inf"))}
-    produces = ("segment_f1", "segment_f1_macro")
+    produces = ("segment_f1", "segment_f1_macro", "segment_error_rate",
+                "segment_substitution_rate", "segment_deletion_rate", "segment_insertion_rate")
 
     def _counts(self, refs, ests, labels):
         from .detection import segment_based_counts
 
         return segment_based_counts(refs, ests, time_resolution=float(self.params["time_resolution"]),
                                     labels=labels)
+
+    def _errors(self, refs, ests):
+        from .error_rate import segment_error_counts
+
+        return segment_error_counts(refs, ests,
+                                    time_resolution=float(self.params["time_resolution"]))
 
 
 # -- temporal QA ---------------------------------------------------------------------------------

@@ -1019,14 +1019,16 @@ def _suite_section(index: int, name: str, path: Path | str | None, results: Mapp
 
 
 def html_report(runs: Mapping[str, tuple[Path, Mapping[str, Any]]], *, clips_per_task: int = 4,
-                seed: int = 0) -> str:
+                seed: int = 0, extra_sections: Sequence[str] = ()) -> str:
     """One self-contained HTML page for ``{suite name: (results.json path, results dict)}``.
 
     The run directory of each results file is the folder that holds it when that folder has a
     ``references/`` subfolder, else the ``run_dir`` recorded in the results (a stored copy under
     ``leaderboards/results/``).  ``clips_per_task`` sample clips are drawn per task,
     chosen deterministically from ``seed`` (see :func:`choose_clips`).  Returns the page as a
-    string; the caller writes it (``timebench leaderboard --html``).
+    string; the caller writes it (``timebench leaderboard --html``).  ``extra_sections`` are
+    ready-made HTML sections appended at the end (e.g. :func:`timebench.report.diff_html.
+    diff_section`).
     """
     if clips_per_task < 0:
         raise ValueError("clips_per_task must be >= 0")
@@ -1051,7 +1053,7 @@ def html_report(runs: Mapping[str, tuple[Path, Mapping[str, Any]]], *, clips_per
         f"selection seed {int(seed)}, {int(clips_per_task)} clips per task. Times in seconds. "
         "Hover events and lane names for captions, labels and raw model text.</p></header>"
         f'<nav class="toc"><strong>Contents</strong><ul>{"".join(toc)}</ul></nav>'
-        + "".join(sections)
+        + "".join(sections) + "".join(extra_sections)
         + "<footer>Static report: no scripts, no external resources. Palette: Okabe &amp; Ito "
           "colour-blind-safe set; markers are hatched and named so they read in grey-scale."
           "</footer></body></html>\n"

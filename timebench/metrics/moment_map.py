@@ -1,0 +1,127 @@
+"""Moment-retrieval mAP for grounding with ranked or multiple windows (Moment-DETR / Lighthouse).
+
+Definition: the QVHighlights ``standalone_eval`` (Lei et al., "QVHighlights / Moment-DETR",
+NeurIPS 2021), used unchanged by Lighthouse (Munakata et al., ``line/lighthouse``,
+``training/standalone_eval/eval.py``) for Clotho-Moment, UnAV-100 and TUT2017:
+
+* per query, keep the first ``max_windows`` (10) predicted windows, sort them by decreasing
+  score (a stable sort: equal scores keep their order);
+* for each IoU threshold ``t`` (0.50, 0.55, ..., 0.95), walk the ranked windows; for each, visit
+  the ground-truth windows in decreasing IoU: the first one below ``t`` ends the search (false
+  positive), one already taken at this threshold is skipped, the first free one is taken (true
+  positive);
+* precision / recall over the ranking, recall normalised by the number of ground-truth windows;
+  AP is the area under the interpolated precision-recall curve (ActivityNet: precision made
+  monotone from the right, summed over recall steps);
+* ``mAP@t`` is the mean AP over queries; ``mAP`` the mean over the ten thresholds.
+
+Conventions (ours, documented in ``docs/METRICS.md``)
+    * Windows without a score (LALM text) are ranked in the order they were written.
+    * A query without a usable prediction (failed parse, nothing predicted) has AP 0 and stays
+      in the mean; Lighthouse averages only over queries present in the submission.
+    * Values are fractions, not rounded (Lighthouse prints percentages rounded to 2 decimals).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["MAP_THRESHOLDS", "interpolated_ap", "query_ap", "moment_map", "map_columns"]
+
+#: 0.5:0.05:0.95, rounded to two decimals as the reference does
+MAP_THRESHOLDS: tuple[float, ...] = tuple(round(float(t), 2) for t in np.linspace(0.5, 0.95, 10))
+
+
+def interpolated_ap(precision: np.ndarray, recall: np.ndarray) -> float:
+    """Area under the precision-recall curve with precision made non-increasing."""
+    p = np.concatenate([[0.0], np.asarray(precision, np.float64), [0.0]])
+    r = np.concatenate([[0.0], np.asarray(recall, np.float64), [1.0]])
+    p = np.maximum.accumulate(p[::-1])[::-1]
+    steps = np.flatnonzero(r[1:] != r[:-1]) + 1
+    return float(np.sum((r[steps] - r[steps - 1]) * p[steps]))
+
+
+def _iou(window: tuple[float, float], gts: np.ndarray) -> np.ndarray:
+    inter = np.clip(np.minimum(window[1], gts[:, 1]) - np.maximum(window[0], gts[:, 0]), 0, None)
+    union = (window[1] - window[0]) + (gts[:, 1] - gts[:, 0]) - inter
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
+
+
+def query_ap(windows: Sequence[Sequence[float]], scores: Sequence[float] | None,
+             ground_truth: Sequence[Sequence[float]], *,
+             thresholds: Sequence[float] = MAP_THRESHOLDS, max_windows: int | None = 10
+             ) -> np.ndarray:
+    """AP of one query at each threshold (array of ``len(thresholds)``).
+
+    ``windows`` are ``(start, end)`` in the model's order, ``scores`` their confidences (None:
+    ranked in the given order).  ``max_windows`` keeps the first windows before ranking.
+    """
+    n_t = len(thresholds)
+    wins = [(float(w[0]), float(w[1])) for w in windows]
+    sc = [float(s) for s in scores] if scores is not None else [-float(i) for i in range(len(wins))]
+    if max_windows is not None:
+        wins, sc = wins[:max_windows], sc[:max_windows]
+    gts = np.asarray([(float(g[0]), float(g[1])) for g in ground_truth], np.float64).reshape(-1, 2)
+    if not wins or gts.shape[0] == 0:
+        return np.zeros(n_t)
+    order = sorted(range(len(wins)), key=lambda i: -sc[i])   # stable, as list.sort
+    taken = np.full((n_t, gts.shape[0]), False)
+    tp = np.zeros((n_t, len(order)))
+    for rank, i in enumerate(order):
+        ious = _iou(wins[i], gts)
+        by_iou = np.argsort(ious, kind="quicksort")[::-1]
+        for k, t in enumerate(thresholds):
+            for g in by_iou:
+                if ious[g] < t:
+                    break
+                if taken[k, g]:
+                    continue
+                taken[k, g] = True
+                tp[k, rank] = 1.0
+                break
+    ctp = np.cumsum(tp, axis=1)
+    cfp = np.cumsum(1.0 - tp, axis=1)
+    recall = ctp / gts.shape[0]
+    precision = ctp / (ctp + cfp)
+    return np.array([interpolated_ap(precision[k], recall[k]) for k in range(n_t)])
+
+
+def moment_map(per_query_ap: np.ndarray, thresholds: Sequence[float] = MAP_THRESHOLDS
+               ) -> dict[str, float]:
+    """``mAP`` (mean over thresholds) and ``mAP@0.5`` / ``mAP@0.75`` from ``(n, T)`` APs."""
+    ap = np.asarray(per_query_ap, np.float64).reshape(-1, len(thresholds))
+    if ap.shape[0] == 0:
+        return {"mAP": float("nan"), "mAP@0.5": float("nan"), "mAP@0.75": float("nan")}
+    per_t = ap.mean(axis=0)
+    out = {"mAP": float(per_t.mean())}
+    for t in (0.5, 0.75):
+        if t in thresholds:
+            out[f"mAP@{t:g}"] = float(per_t[list(thresholds).index(t)])
+    return out
+
+
+def map_columns(predictions: Sequence[Sequence], references: Sequence[Sequence], keep: Sequence[int],
+                n_samples: int) -> tuple[dict, dict[str, list]]:
+    """For the grounding suite: per-query APs of aligned event lists, as summary + per-sample.
+
+    ``predictions[i]`` / ``references[i]`` are the events of sample ``keep[i]`` (of
+    ``n_samples``).  Returns ``({"summary": ..., "resample": fn(positions)}, per_sample)`` with
+    per-sample columns ``mAP``, ``mAP@0.5``, ``mAP@0.75`` (None for samples not in ``keep``).
+    """
+    rows = []
+    for pred, ref in zip(predictions, references):
+        scores = [e.score for e in pred]
+        rows.append(query_ap([(e.onset, e.offset) for e in pred],
+                             None if any(s is None for s in scores) else scores,
+                             [(e.onset, e.offset) for e in ref]))
+    ap = np.asarray(rows, np.float64).reshape(-1, len(MAP_THRESHOLDS))
+    cols = {"mAP": ap.mean(axis=1), "mAP@0.5": ap[:, MAP_THRESHOLDS.index(0.5)],
+            "mAP@0.75": ap[:, MAP_THRESHOLDS.index(0.75)]}
+    per: dict[str, list] = {k: [None] * n_samples for k in cols}
+    for j, i in enumerate(keep):
+        for k, v in cols.items():
+            per[k][i] = float(v[j])
+    return {"summary": moment_map(ap), "resample": lambda pos: moment_map(ap[pos])}, per
