@@ -11,7 +11,10 @@ Rules (CONTRACT.md):
 * a prediction whose id is not in the references is an error (exit 2), as is a duplicate id;
 * structured ``events`` in a prediction are used as given (clipped to the clip duration, with a
   note), raw ``text`` goes through the task's parser pipeline (or the one passed explicitly);
-* ``parse_failure_rate`` = (failed parses + missing predictions) / number of references.
+* every answer is accounted for (:mod:`timebench.parsing.accounting`): a usable prediction, an
+  explicit absence (tasks with negatives) or a failure with a reason;
+  ``parse_failure_rate`` = samples without a usable prediction / number of references, and
+  ``parse_failures`` counts them by reason.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 from . import __version__
 from .errors import InputError, TimebenchError
 from .metrics.suites import MetricSuite, Sample, SuiteOutput, build_suite
+from .parsing.accounting import account, count_reasons
 from .tasks import Task, hash_references
 from .types import Event, ParsedAnswer, Prediction, Reference
 
@@ -46,6 +50,7 @@ class ScoreReport:
     samples_hash: str
     labels: tuple[str, ...] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    parse_failures: dict[str, int] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -69,6 +74,7 @@ class ScoreReport:
                 "id": s.reference.id,
                 "parser": s.parsed.parser,
                 "failed": s.parsed.failed,
+                **({"reason": s.parsed.reason} if s.parsed.reason else {}),
                 "absent": s.parsed.absent,
                 "events": [e.to_dict() for e in s.parsed.events],
             }
@@ -89,6 +95,7 @@ class ScoreReport:
             "n": self.n,
             "metrics": dict(self.metrics),
             "parse_failure_rate": self.parse_failure_rate,
+            "parse_failures": dict(self.parse_failures),
             "timebench_version": __version__,
             "task_version": self.task.task_version,
             "n_missing": self.n_missing,
@@ -129,7 +136,8 @@ def parse_prediction(task: Task, ref: Reference, pred: Prediction | None, *,
                      ) -> ParsedAnswer:
     """Turn one prediction into a :class:`ParsedAnswer` for ``ref`` under ``task``'s rules."""
     if pred is None:
-        return ParsedAnswer(failed=True, parser="missing", notes=("missing prediction",))
+        return ParsedAnswer(failed=True, parser="missing", notes=("missing prediction",),
+                            reason="missing")
     if pred.events is not None:
         events, notes = clip_events(pred.events, ref.duration)
         absent = pred.present is False or (not events and pred.present is None)
@@ -191,6 +199,7 @@ def score(task: Task, references: Sequence[Reference], predictions: Sequence[Pre
             answer = parsed[ref.id]
         else:
             answer = parse_prediction(task, ref, pred_map.get(ref.id), parser=parser, labels=labels)
+        answer = account(answer, task.kind)
         samples.append(Sample(ref, answer, (frame_scores or {}).get(ref.id)))
 
     overrides = {k: dict(v) for k, v in (metric_overrides or {}).items()}
@@ -218,4 +227,5 @@ def score(task: Task, references: Sequence[Reference], predictions: Sequence[Pre
     return ScoreReport(task=task, samples=samples, suites=suites, metrics=metrics,
                        parse_failure_rate=rate, n_missing=n_missing, n_failed=n_failed,
                        parsers=dict(Counter(s.parsed.parser for s in samples)),
-                       samples_hash=hash_references(references), labels=labels)
+                       samples_hash=hash_references(references), labels=labels,
+                       parse_failures=count_reasons(s.parsed for s in samples))

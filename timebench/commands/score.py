@@ -94,8 +94,9 @@ def main(args: argparse.Namespace) -> int:
         write_jsonl(args.per_sample, report.per_sample_rows())
     if not args.quiet:
         parsers = ", ".join(f"{k}×{v}" for k, v in sorted(report.parsers.items()))
+        reasons = ", ".join(f"{k} {v}" for k, v in report.parse_failures.items()) or "none"
         caption = (f"n={report.n}  parse failures={report.n_failed} (missing {report.n_missing})  "
-                   f"parsers: {parsers}")
+                   f"parsers: {parsers}\nparse failures by reason: {reasons}")
         print_table(score_table(f"{task.name} (task version {task.task_version})",
                                 report.metrics, caption=caption))
     return 0

@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["detect_presence", "detect_presence_strict"]
+__all__ = ["detect_presence", "detect_presence_strict", "detect_refusal"]
 
 _START_NO = re.compile(
-    r"^[\W_]{0,8}(?:no|nope|none|nothing|negative|false)\b(?![- ](?:doubt|problem|wait))",
+    r"^[\W_]{0,8}(?:no|nope|none|nothing|negative|false)\b(?![- ](?:doubt|problem|wait|idea|clue))",
     re.IGNORECASE)
 _START_YES = re.compile(
     r"^[\W_]{0,8}(?:yes|yeah|yep|yup|affirmative|correct|true|indeed)\b", re.IGNORECASE)
@@ -87,3 +87,28 @@ def detect_presence_strict(text: str) -> tuple[str, str] | None:
         return None
     word = m.group(1).lower()
     return ("affirmed" if word == "yes" else "absent"), word
+
+
+# A refusal: the model says it cannot do the task (no claim about the sound either way).
+_REFUSAL = re.compile(
+    r"\bas an ai\b"
+    r"|\bi(?: do not|'m not| am not|'m unable| am unable| don't) "
+    r"(?:have (?:the ability|access|the capability)|able to|(?:have )?enough information)"
+    r"|\b(?:i|we) (?:cannot|can't|can not|could not|couldn't|am unable to|'m unable to|"
+    r"am not able to|'m not able to|was unable to|was not able to) "
+    r"(?:\w+ ){0,2}?(?:determine|provide|pinpoint|process|access|analy[sz]e|listen|play|"
+    r"specify|give|tell|identify the (?:exact|precise|specific)|answer|help|assist|locate)\b"
+    r"|\b(?:it is|it's) (?:not possible|impossible|difficult|hard) to (?:determine|tell|say|"
+    r"pinpoint|identify|know)\b"
+    r"|\bunable to (?:determine|provide|pinpoint|process|access|analy[sz]e|specify|tell)\b"
+    r"|\b(?:sorry|apologi[sz]e),? (?:but )?i (?:cannot|can't|am unable|'m unable)",
+    re.IGNORECASE,
+)
+
+
+def detect_refusal(text: str) -> str | None:
+    """The refusal cue in ``text`` ("I'm sorry, I cannot determine ...", "As an AI ..."),
+    else ``None``.  Used only when no interval was read: an answer that declines and then gives
+    a window still gives the window."""
+    m = _REFUSAL.search(text)
+    return m.group(0) if m else None

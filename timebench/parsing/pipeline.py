@@ -49,7 +49,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 from ..errors import InputError
 from ..registry import Registry
 from ..types import ParsedAnswer
-from .absence import detect_presence, detect_presence_strict
+from .absence import detect_presence, detect_presence_strict, detect_refusal
 from .captions import attach_captions, vocab_words
 from .context import ParseContext, label_tuple
 from .echo import remove_prompt_echo
@@ -294,6 +294,13 @@ class Conclude:
             text = _presence_text(ctx)
             found = (detect_presence(text) if self.presence == "lenient"
                      else detect_presence_strict(text))
+            refusal = detect_refusal(text) if self.presence == "lenient" else None
+            if refusal is not None and (found is None or found[0] == "affirmed"
+                                        or _CANNOT.search(found[1])):
+                ctx.failed = True
+                ctx.reason = "refusal"
+                ctx.note(f"refusal: '{short(refusal)}'")
+                return
         if found is not None:
             kind, cue = found
             if kind == "absent":
@@ -309,11 +316,18 @@ class Conclude:
             return
         ctx.failed = True
         if "relative_unresolved" in ctx.flags:
+            ctx.reason = "relative"
             ctx.note("failed: only a relative form, and no duration to convert it")
         elif ctx.candidates:
+            ctx.reason = "rejected"
             ctx.note("failed: every interval was rejected")
         else:
+            ctx.reason = ("ambiguous" if "ambiguous" in ctx.flags
+                          else "single_point" if "time_point" in ctx.flags else "no_time")
             ctx.note("failed: no interval found")
+
+
+_CANNOT = re.compile(r"cannot|can't|can not|unable|not able|could ?n[o']t", re.IGNORECASE)
 
 
 def _presence_text(ctx: ParseContext) -> str:
