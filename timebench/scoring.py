@@ -131,6 +131,25 @@ def clip_events(events: Sequence[Event], duration: float | None) -> tuple[tuple[
     return tuple(out), tuple(notes)
 
 
+#: task kinds whose metrics never read event labels: captions need not be attached
+_LABEL_FREE_KINDS = frozenset({"grounding", "presence"})
+
+
+def task_parser_options(task: Task, pipeline: str) -> dict[str, Any] | None:
+    """The card's parser options, plus ``captions: false`` where the task ignores labels and
+    the pipeline has that option (a speed-up that changes no number)."""
+    from .parsing import get_pipeline
+
+    options = dict(task.parser_options) if task.parser_options else {}
+    if task.kind in _LABEL_FREE_KINDS and "captions" not in options:
+        try:
+            if "captions" in get_pipeline(pipeline).option_defaults():
+                options["captions"] = False
+        except TimebenchError:
+            pass
+    return options or None
+
+
 def parse_prediction(task: Task, ref: Reference, pred: Prediction | None, *,
                      parser: str | None = None, labels: Sequence[str] | None = None
                      ) -> ParsedAnswer:
@@ -155,7 +174,7 @@ def parse_prediction(task: Task, ref: Reference, pred: Prediction | None, *,
     from .parsing import parse
 
     name = parser or task.parser_for(ref)
-    options = task.parser_options
+    options = task_parser_options(task, name)
     vocab = labels
     if isinstance(ref.extra, Mapping) and ref.extra.get("options"):
         vocab = tuple(str(o) for o in ref.extra["options"])

@@ -57,13 +57,15 @@ from .intervals import Candidate, RegexPairs, TokenIntervals, short
 from .normalise import clean_text, collapse_whitespace, decode_time_tokens, fold_unicode
 from .postprocess import dedupe, drop_prompt_examples, map_labels, merge_overlaps, repair
 from .relative import ClipPhrases, resolve_relative
+from .roles import BLOCK_RULES, RoleIntervals
 from .scalar import extract_choice, extract_number, extract_yesno
 from .structured import JsonIntervals
 from .tables import TableIntervals
 
 __all__ = [
     "Step", "Pipeline", "PIPELINES", "get_pipeline",
-    "Normalise", "DecodeTimeTokens", "RemovePromptEcho", "Extract", "AttachCaptions",
+    "Normalise", "DecodeTimeTokens", "RemovePromptEcho", "Extract", "PreferAnswerBlock",
+    "AttachCaptions",
     "ResolveRelative", "Repair", "DropPromptExamples", "Dedupe", "Merge", "MapLabels",
     "Conclude", "ExtractNumber", "ExtractChoice", "ExtractYesNo",
     "SPOTSOUND_FROM_RE", "SPOTSOUND_PAIR_RE", "TIMEAUDIO_PAIR_RE",
@@ -182,6 +184,32 @@ class Extract:
                 counts[c.rule] = counts.get(c.rule, 0) + 1
             ctx.note("matched " + ", ".join(f"{k} x{v}" for k, v in counts.items()))
         ctx.candidates = found
+
+
+@dataclass(frozen=True)
+class PreferAnswerBlock:
+    """An explicit answer block wins over windows elsewhere in the text (reasoning).
+
+    When some candidates come from an answer block (a JSON value, a start/end table, or
+    labelled ``Start time: ...`` / ``End time: ...`` fields: :data:`.roles.BLOCK_RULES`), the
+    other candidates are dropped and noted.  Option ``prefer_block``.
+    """
+
+    name: str = "prefer_answer_block"
+    OPTIONS: ClassVar[Mapping[str, Any]] = {"prefer_block": True}
+
+    def __call__(self, ctx: ParseContext) -> None:
+        cands = ctx.candidates
+        if not ctx.opts.get("prefer_block", True) or len(cands) < 2:
+            return
+        block = [c for c in cands if c.rule in BLOCK_RULES]
+        if not block or len(block) == len(cands):
+            return
+        rest = [c for c in cands if c.rule not in BLOCK_RULES]
+        ctx.candidates = block
+        shown = ", ".join(f"{c.onset:.6g}-{c.offset:.6g}" for c in rest[:5])
+        more = f" (+{len(rest) - 5} more)" if len(rest) > 5 else ""
+        ctx.note(f"answer block preferred; dropped window(s) outside it: {shown}{more}")
 
 
 @dataclass(frozen=True)
@@ -490,9 +518,9 @@ PIPELINES: Registry[Pipeline] = Registry("parser pipeline")
 LENIENT = Pipeline(
     "lenient",
     (Normalise(), DecodeTimeTokens(), RemovePromptEcho(),
-     Extract((JsonIntervals(), TableIntervals(), ClipPhrases(), TokenIntervals()),
-             mode="merge"),
-     AttachCaptions(),
+     Extract((JsonIntervals(), TableIntervals(), ClipPhrases(), RoleIntervals(),
+              TokenIntervals()), mode="merge"),
+     PreferAnswerBlock(), AttachCaptions(),
      ResolveRelative(), Repair(), DropPromptExamples(), Dedupe(), Merge(), MapLabels(),
      Conclude("lenient")),
     description="every supported form (docs/PARSING.md); default for every task",

@@ -1,0 +1,195 @@
+"""Role-based intervals: each time expression gets a role from the cue words of its clause,
+then roles are paired.
+
+Real answers rarely put the start and the end next to each other: ``The start time of the
+query is 00:00:00 and the end time is 00:00:15.``, ``Start time: 2.0s`` / ``End time: 3.0s``
+lines, ``"start_time": 4.0s,`` (JSON-like, not JSON), ``He starts at 0:00 and continues until
+0:04``, ``starts at 3 s and lasts 2 seconds``, ``the start time is approximately 0:00 - 0:03
+and the end time is approximately 0:05 - 0:08``.  :class:`RoleIntervals` reads them all the
+same way:
+
+1. **units**: the time values of the text (:func:`~.times.scan_values`); two values joined by
+   a range connector (``-``, ``to``, ``~``...) or ``between X and Y`` are one *range* unit;
+2. **role** of a unit, from the text before it back to the previous unit or the start of its
+   clause (a sentence end ``. ``, ``;``, a line break), at most :data:`WINDOW` characters: the
+   *last* cue word there decides -
+
+   ===========  ==================================================================
+   role         cue words
+   ===========  ==================================================================
+   ``start``    start(s/ed/ing), begin(s/ning), began, onset, commence(s),
+                ``from`` right before the value
+   ``end``      end(s/ed/ing) (not ``ends up``), stop(s/ped), finish(es/ed), offset,
+                ``until``/``till``/``up to`` (``continues until``)
+   ``duration`` lasts/lasted/lasting, duration, length, ``for`` right before the value
+   ``both``     ``start and end`` (``start and end times are 2 and 5 s``)
+   ``point``    no cue (``at 0:14``, ``at the 5 second mark``)
+   ===========  ==================================================================
+
+3. **pairing**, left to right over consecutive units: ``start`` then ``end`` -> [start, end];
+   ``start`` then ``duration`` -> [start, start + duration]; ``both`` then any value ->
+   [first, second]; a start *range* and an end *range* (``start is about 0:00 - 0:03 and the
+   end about 0:05 - 0:08``) -> the outer window [0, 8] (decided: the answer says the event
+   starts somewhere in the first range and ends somewhere in the second; the outer window
+   contains every reading, and it is what careful readers of the real-output corpus took).
+   Two paired units may be at most :data:`MAX_GAP` characters apart.
+
+A pair whose two cues are *labelled fields* (the cue, optionally ``time``/``timestamp``, then
+``:`` or ``=``: ``Start time: 2.0s``, ``"start_time": 4.0s``, ``**Start:** 0:02``) is an
+*answer block* (rule ``labelled``, like a JSON block or a start/end table); other pairs get
+rule ``role``.  Units that pair with nothing are left to the other extractors (a range stays a
+range, a lone point is noted as a single time point).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .intervals import Candidate
+from .times import CONNECT, TimeValue, scan_values
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .context import ParseContext
+
+__all__ = ["RoleIntervals", "WINDOW", "MAX_GAP", "BLOCK_RULES"]
+
+#: how far back (characters) a cue word is looked for
+WINDOW = 160
+#: longest distance (characters) between two paired units
+MAX_GAP = 400
+#: rules whose candidates form an explicit answer block (see :class:`PreferAnswerBlock`)
+BLOCK_RULES = frozenset({"json", "table", "labelled"})
+
+_CUE = re.compile(
+    r"\b(?P<both>start(?:ing)?(?:[ _-]?(?:times?|timestamps?|points?))? (?:and|&|/) "
+    r"end(?:ing)?(?:[ _-]?(?:times?|timestamps?|points?))?)"
+    r"|\b(?P<start>(?:start(?:s|ed|ing)?|begin(?:s|ning)?|began|onset|commenc(?:e|es|ed|ing))(?![a-z]))"
+    r"(?P<sfield>(?:[ _-]?(?:time|timestamp|point|sec(?:ond)?s?))?[\"']? ?(?:\([a-z]+\) ?)?[:=])?"
+    r"|\b(?P<end>(?:end(?:s|ed|ing)?|stop(?:s|ped|ping)?|finish(?:es|ed|ing)?|offset"
+    r"|conclud(?:e|es|ed|ing)|until|till|up to)(?![a-z])(?! up\b))"
+    r"(?P<efield>(?:[ _-]?(?:time|timestamp|point|sec(?:ond)?s?))?[\"']? ?(?:\([a-z]+\) ?)?[:=])?"
+    r"|\b(?P<dur>lasts|lasted|lasting|duration|length)\b",
+    re.IGNORECASE,
+)
+# cues that count only right before the value ("from 3 s", "for 2 seconds")
+_ADJ_START = re.compile(r"\bfrom (?:(?:about|around|approximately|roughly|the) )?$",
+                        re.IGNORECASE)
+_ADJ_DUR = re.compile(r"\bfor (?:(?:about|around|approximately|roughly) )?$", re.IGNORECASE)
+# after a labelled cue only fillers may stand before the value
+_FIELD_TAIL = re.compile(r"[\s\"'`:=~]*(?:(?:about|around|approximately|at|is|of) )*[\"'`]?$",
+                         re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[.!?](?=\s)|[;\n]")
+_RANGE_GAP = re.compile(CONNECT, re.IGNORECASE)
+_BETWEEN = re.compile(r"\bbetween ?$", re.IGNORECASE)
+_AND_GAP = re.compile(r" ?(?:and|&) ?", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class _Unit:
+    start: int
+    end: int
+    lo: float
+    hi: float
+    is_range: bool
+    role: str = "point"
+    labelled: bool = False
+
+
+def _units(text: str, tokens: list[TimeValue]) -> list[_Unit]:
+    units: list[_Unit] = []
+    i, n = 0, len(tokens)
+    while i < n:
+        a = tokens[i]
+        if i + 1 < n:
+            b = tokens[i + 1]
+            gap = text[a.end:b.start]
+            if len(gap) <= 12 and (_RANGE_GAP.fullmatch(gap) or (
+                    _AND_GAP.fullmatch(gap) and _BETWEEN.search(text, max(0, a.start - 9),
+                                                               a.start))):
+                lo, hi = a.value, b.value
+                if a.bare and b.unit is not None and b.kind == "num":
+                    lo *= _factor(b)
+                elif b.bare and a.unit is not None and a.kind == "num":
+                    hi *= _factor(a)
+                units.append(_Unit(a.start, b.end, lo, hi, True))
+                i += 2
+                continue
+        units.append(_Unit(a.start, a.end, a.value, a.value, False))
+        i += 1
+    return units
+
+
+def _factor(tok: TimeValue) -> float:
+    from .times import unit_factor
+
+    return unit_factor(tok.unit)
+
+
+def _role(text: str, left: int, pos: int) -> tuple[str, bool]:
+    """(role, labelled) of the value at ``pos`` from the cue words in ``text[left:pos]``."""
+    window = text[left:pos]
+    if _ADJ_START.search(window):
+        return "start", False
+    if _ADJ_DUR.search(window):
+        return "duration", False
+    last = None
+    for m in _CUE.finditer(window):
+        last = m
+    if last is None:
+        return "point", False
+    kind = last.lastgroup
+    if kind in ("sfield", "efield"):
+        kind = "start" if kind == "sfield" else "end"
+        labelled = _FIELD_TAIL.fullmatch(window, last.end()) is not None
+        return kind, labelled
+    return {"dur": "duration"}.get(kind, kind), False
+
+
+@dataclass(frozen=True)
+class RoleIntervals:
+    """Extractor: role-tagged time values, paired (rules in the module docstring)."""
+
+    name: str = "role"
+
+    def extract(self, text: str, ctx: ParseContext,
+                occupied: bytearray | None = None) -> list[Candidate]:
+        if not _CUE.search(text) and "from " not in text and "for " not in text:
+            return []
+        tokens = [t for t in scan_values(text, signed=True)
+                  if t.kind in ("num", "clock", "comp")
+                  and (occupied is None or not occupied[t.start])]
+        if len(tokens) < 2:
+            return []
+        units = _units(text, tokens)
+        bounds = [m.end() for m in _CLAUSE_END.finditer(text)]
+        prev_end = 0
+        for u in units:
+            k = bisect.bisect_right(bounds, u.start) - 1
+            clause = bounds[k] if k >= 0 else 0
+            left = max(prev_end, clause, u.start - WINDOW)
+            u.role, u.labelled = _role(text, left, u.start)
+            prev_end = u.end
+        out: list[Candidate] = []
+        i, n = 0, len(units)
+        while i < n - 1:
+            u, v = units[i], units[i + 1]
+            pair = None
+            if v.start - u.end <= MAX_GAP:
+                if u.role == "start" and v.role == "end":
+                    pair = (u.lo, v.hi)
+                elif u.role == "start" and v.role == "duration" and not v.is_range:
+                    pair = (u.lo, u.lo + v.lo)
+                elif u.role == "both" and not u.is_range and not v.is_range \
+                        and v.role in ("point", "end"):
+                    pair = (u.lo, v.lo)
+            if pair is None:
+                i += 1
+                continue
+            rule = "labelled" if (u.labelled and v.labelled) else self.name
+            out.append(Candidate(u.start, v.end, pair[0], pair[1], rule,
+                                 text=text[u.start:v.end]))
+            i += 2
+        return out
