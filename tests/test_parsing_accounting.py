@@ -100,7 +100,7 @@ def test_every_answer_without_usable_prediction_is_a_failure(text, kind, pipelin
     answer that gives the kind nothing usable is a failure."""
     a = account(parse(text, pipeline=pipeline, duration=duration), kind)
     got, reason = outcome(a, kind)
-    usable = bool(a.events) if kind != "qa" else a.value is not None
+    usable = bool(a.events) or (kind == "qa" and a.value is not None)
     if kind == "presence":
         usable = usable or a.affirmed or a.absent
     if kind == "detection":

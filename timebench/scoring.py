@@ -136,17 +136,20 @@ _LABEL_FREE_KINDS = frozenset({"grounding", "presence"})
 
 
 def task_parser_options(task: Task, pipeline: str) -> dict[str, Any] | None:
-    """The card's parser options, plus ``captions: false`` where the task ignores labels and
-    the pipeline has that option (a speed-up that changes no number)."""
+    """The card's parser options, plus, where the task asks about one queried event and ignores
+    labels (grounding, presence) and the pipeline has the option: ``captions: false`` (a
+    speed-up that changes no number) and ``single_query: true`` (docs/PARSING.md)."""
     from .parsing import get_pipeline
 
     options = dict(task.parser_options) if task.parser_options else {}
-    if task.kind in _LABEL_FREE_KINDS and "captions" not in options:
+    if task.kind in _LABEL_FREE_KINDS:
         try:
-            if "captions" in get_pipeline(pipeline).option_defaults():
-                options["captions"] = False
+            known = get_pipeline(pipeline).option_defaults()
         except TimebenchError:
-            pass
+            known = {}
+        for key in ("captions", "single_query"):
+            if key in known and key not in options:
+                options[key] = key == "single_query"
     return options or None
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 REAL = Path(__file__).resolve().parent.parent / "corpus" / "real"
@@ -68,7 +69,43 @@ def kind_of(row: dict) -> str:
     return KIND.get(row.get("task") or "tag", "grounding")
 
 
-def judge(ans, expect: dict) -> str | None:
+_OPTION = re.compile(r"^([A-H])[.)] (.+?)\s*$", re.MULTILINE)
+_LABEL_FREE = ("grounding", "presence")
+LETTERS = "ABCDEFGH"
+YESNO_Q = re.compile(r"\s*(?:<[a-z]+>\s*)?(?:is|are|does|do|did|was|were|can|has|have)\b",
+                     re.IGNORECASE)
+
+
+def options_of(row: dict) -> list[str]:
+    """The lettered options (``A. True`` lines) of a multiple-choice prompt, in order."""
+    return [m.group(2) for m in _OPTION.finditer(row.get("prompt") or "")]
+
+
+def parse_row(row: dict, parse):
+    """Parse one corpus answer the way ``timebench score`` would for its task, with ``parse``
+    (``timebench.parsing.parse`` or an older release's): grounding/presence with captions off
+    and ``single_query`` on (what the scorer passes for those kinds, where the parser has the
+    options), QA with the options of the prompt (``choice``) or ``number``/``yesno``.
+    Returns ``(answer, pipeline, options)``."""
+    kind = kind_of(row)
+    if kind == "qa":
+        opts = options_of(row) or list(LETTERS)   # options not stored: the letters
+        ans = parse(row["text"], pipeline="choice", labels=opts)
+        if ans.failed and YESNO_Q.match(row.get("prompt") or ""):
+            return parse(row["text"], pipeline="yesno"), "yesno", None
+        return ans, "choice", opts
+    options = None
+    if kind in _LABEL_FREE:
+        options = {"captions": False, "single_query": True}
+    try:
+        ans = parse(row["text"], duration=row.get("duration"), prompt=row.get("prompt"),
+                    options=options)
+    except Exception:  # an older release without these options
+        ans = parse(row["text"], duration=row.get("duration"), prompt=row.get("prompt"))
+    return ans, "lenient", None
+
+
+def judge(ans, expect: dict, options: list[str] | None = None) -> str | None:
     """Why an *accounted* parsed answer ``ans`` misses ``expect`` (None when it matches).
 
     ``events``: same number of windows, each within :data:`TOL` (labels not compared unless
@@ -92,6 +129,14 @@ def judge(ans, expect: dict) -> str | None:
     if outcome == "value":
         want = expect.get("value")
         got = ans.value
+        if options and isinstance(want, str):
+            if len(want) == 1 and "A" <= want <= "H" and ord(want) - 65 < len(options):
+                want = options[ord(want) - 65]
+            elif want.lower() in ("yes", "no") and isinstance(got, str):
+                truth = {"true": "yes", "yes": "yes", "false": "no", "no": "no"}
+                got = truth.get(got.lower(), got)
+        if isinstance(got, bool) and isinstance(want, str):
+            got = "yes" if got else "no"
         if isinstance(want, (int, float)) and isinstance(got, (int, float)):
             return None if abs(float(got) - float(want)) <= TOL else f"want {want}, got {got}"
         return None if str(got).lower() == str(want).lower() else f"want {want}, got {got}"

@@ -36,7 +36,7 @@ _START_YES = re.compile(
     r"^[\W_]{0,8}(?:yes|yeah|yep|yup|affirmative|correct|true|indeed)\b", re.IGNORECASE)
 _PRESENCE_WORD = (
     r"(?:present|heard|audible|detect(?:ed|able)?|found|occurr?\w*|appear\w*|exist\w*|"
-    r"contain\w*|happen\w*|hear|include\w*|identif\w*|notic\w*|there|"
+    r"contain\w*|happen\w*|hear|include\w*|identif\w*|notic\w*|there|show\w*|depict\w*|"
     r"in (?:the|this) (?:audio|clip|recording|sound))"
 )
 _ABSENT = re.compile(
@@ -101,7 +101,15 @@ _REFUSAL = re.compile(
     r"|\b(?:it is|it's) (?:not possible|impossible|difficult|hard) to (?:determine|tell|say|"
     r"pinpoint|identify|know)\b"
     r"|\bunable to (?:determine|provide|pinpoint|process|access|analy[sz]e|specify|tell)\b"
-    r"|\b(?:sorry|apologi[sz]e),? (?:but )?i (?:cannot|can't|am unable|'m unable)",
+    r"|\b(?:sorry|apologi[sz]e),? (?:but )?i (?:cannot|can't|am unable|'m unable)"
+    # says no time can be given ("the video does not provide any timestamps")
+    r"|\b(?:does|do|did|will) not (?:provide|give|show|specify|mention|indicate|include|"
+    r"contain|offer)(?: \w+){0,4}? (?:information|timestamps?|times?|details|timing)\b"
+    r"|\b(?:times?|timestamps?|timing)\b(?: [\w\"']+){0,12}? (?:is|are) not (?:provided|available|"
+    r"given|specified|mentioned|clear|known|shown|stated|explicitly)"
+    r"|\bcannot be (?:determined|identified|pinpointed|specified)\b|\bnot clear enough to\b"
+    r"|\bnot (?:a )?valid (?:query|question|answer)\b|\b(?:please|can you|could you) "
+    r"(?:please )?provide\b",
     re.IGNORECASE,
 )
 

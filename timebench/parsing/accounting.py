@@ -129,13 +129,27 @@ def _reason_without_usable(parsed: ParsedAnswer) -> str:
     return "other"
 
 
+_POINT_NOTES = ("single time point", "affirmation without a window: a single")
+_FIRST_REASONS = frozenset({"missing", "generation_error", "empty", "too_long", "no_value"})
+
+
+def _gave_points(parsed: ParsedAnswer) -> bool:
+    return any(n.startswith(_POINT_NOTES) or (n.startswith("dropped ") and
+                                              n.endswith("zero-length")) for n in parsed.notes)
+
+
 def outcome(parsed: ParsedAnswer, kind: str) -> tuple[str, str]:
     """``(outcome, reason)``: ``("prediction", "")``, ``("absent", "")`` or
-    ``("failure", reason)`` for a ``kind`` task (module docstring)."""
+    ``("failure", reason)`` for a ``kind`` task (module docstring).  An answer that gave
+    only single time points (or start = end) fails as ``single_point`` even when it also says
+    the times are not known or the event is absent: the times it gave are the stronger fact."""
     got = _usable(parsed, kind)
     if got is not None:
         return got, ""
-    return "failure", _reason_without_usable(parsed)
+    reason = _reason_without_usable(parsed)
+    if reason not in _FIRST_REASONS and reason != "single_point" and _gave_points(parsed):
+        reason = "single_point"
+    return "failure", reason
 
 
 def account(parsed: ParsedAnswer, kind: str) -> ParsedAnswer:

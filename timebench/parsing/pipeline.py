@@ -57,14 +57,15 @@ from .intervals import Candidate, RegexPairs, TokenIntervals, short
 from .normalise import clean_text, collapse_whitespace, decode_time_tokens, fold_unicode
 from .postprocess import dedupe, drop_prompt_examples, map_labels, merge_overlaps, repair
 from .relative import ClipPhrases, resolve_relative
-from .roles import BLOCK_RULES, RoleIntervals
+from .choose import choose_answer
+from .roles import RoleIntervals
 from .scalar import extract_choice, extract_number, extract_yesno
 from .structured import JsonIntervals
 from .tables import TableIntervals
 
 __all__ = [
     "Step", "Pipeline", "PIPELINES", "get_pipeline",
-    "Normalise", "DecodeTimeTokens", "RemovePromptEcho", "Extract", "PreferAnswerBlock",
+    "Normalise", "DecodeTimeTokens", "RemovePromptEcho", "Extract", "ChooseAnswer",
     "AttachCaptions",
     "ResolveRelative", "Repair", "DropPromptExamples", "Dedupe", "Merge", "MapLabels",
     "Conclude", "ExtractNumber", "ExtractChoice", "ExtractYesNo",
@@ -187,29 +188,20 @@ class Extract:
 
 
 @dataclass(frozen=True)
-class PreferAnswerBlock:
-    """An explicit answer block wins over windows elsewhere in the text (reasoning).
+class ChooseAnswer:
+    """Which windows are the answer, when an answer also reasons (see :mod:`.choose`).
 
-    When some candidates come from an answer block (a JSON value, a start/end table, or
-    labelled ``Start time: ...`` / ``End time: ...`` fields: :data:`.roles.BLOCK_RULES`), the
-    other candidates are dropped and noted.  Option ``prefer_block``.
+    Option ``single_query`` (the answer is about one queried event): an explicit answer block
+    wins over windows elsewhere, a concluding sentence over earlier windows, and windows
+    inside a stated window are a breakdown.
     """
 
-    name: str = "prefer_answer_block"
-    OPTIONS: ClassVar[Mapping[str, Any]] = {"prefer_block": True}
+    name: str = "choose_answer"
+    OPTIONS: ClassVar[Mapping[str, Any]] = {"single_query": False}
 
     def __call__(self, ctx: ParseContext) -> None:
-        cands = ctx.candidates
-        if not ctx.opts.get("prefer_block", True) or len(cands) < 2:
-            return
-        block = [c for c in cands if c.rule in BLOCK_RULES]
-        if not block or len(block) == len(cands):
-            return
-        rest = [c for c in cands if c.rule not in BLOCK_RULES]
-        ctx.candidates = block
-        shown = ", ".join(f"{c.onset:.6g}-{c.offset:.6g}" for c in rest[:5])
-        more = f" (+{len(rest) - 5} more)" if len(rest) > 5 else ""
-        ctx.note(f"answer block preferred; dropped window(s) outside it: {shown}{more}")
+        if len(ctx.candidates) >= 2:
+            choose_answer(ctx)
 
 
 @dataclass(frozen=True)
@@ -324,7 +316,8 @@ class Conclude:
                      else detect_presence_strict(text))
             refusal = detect_refusal(text) if self.presence == "lenient" else None
             if refusal is not None and (found is None or found[0] == "affirmed"
-                                        or _CANNOT.search(found[1])):
+                                        or _CANNOT.search(found[1])
+                                        or found[1] in refusal.lower()):
                 ctx.failed = True
                 ctx.reason = "refusal"
                 ctx.note(f"refusal: '{short(refusal)}'")
@@ -347,7 +340,9 @@ class Conclude:
             ctx.reason = "relative"
             ctx.note("failed: only a relative form, and no duration to convert it")
         elif ctx.candidates:
-            ctx.reason = "rejected"
+            # start = end (00:00:00 to 00:00:00) says one instant: a single point, not a window
+            ctx.reason = ("single_point" if all(c.onset == c.offset for c in ctx.candidates)
+                          else "rejected")
             ctx.note("failed: every interval was rejected")
         else:
             ctx.reason = ("ambiguous" if "ambiguous" in ctx.flags
@@ -520,7 +515,7 @@ LENIENT = Pipeline(
     (Normalise(), DecodeTimeTokens(), RemovePromptEcho(),
      Extract((JsonIntervals(), TableIntervals(), ClipPhrases(), RoleIntervals(),
               TokenIntervals()), mode="merge"),
-     PreferAnswerBlock(), AttachCaptions(),
+     ChooseAnswer(), AttachCaptions(),
      ResolveRelative(), Repair(), DropPromptExamples(), Dedupe(), Merge(), MapLabels(),
      Conclude("lenient")),
     description="every supported form (docs/PARSING.md); default for every task",

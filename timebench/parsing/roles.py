@@ -54,14 +54,12 @@ from .times import CONNECT, TimeValue, scan_values
 if TYPE_CHECKING:  # pragma: no cover
     from .context import ParseContext
 
-__all__ = ["RoleIntervals", "WINDOW", "MAX_GAP", "BLOCK_RULES"]
+__all__ = ["RoleIntervals", "WINDOW", "MAX_GAP", "clause_bounds"]
 
 #: how far back (characters) a cue word is looked for
 WINDOW = 160
 #: longest distance (characters) between two paired units
 MAX_GAP = 400
-#: rules whose candidates form an explicit answer block (see :class:`PreferAnswerBlock`)
-BLOCK_RULES = frozenset({"json", "table", "labelled"})
 
 _CUE = re.compile(
     r"\b(?P<both>start(?:ing)?(?:[ _-]?(?:times?|timestamps?|points?))? (?:and|&|/) "
@@ -96,6 +94,22 @@ class _Unit:
     is_range: bool
     role: str = "point"
     labelled: bool = False
+    cue: int = -1          # where the cue that gave the role starts (-1: no cue)
+
+
+_QUOTED = re.compile(r"\"[^\"\n]{1,300}\"")
+_RESTATED = re.compile(r" ?\(")
+
+
+def clause_bounds(text: str) -> list[int]:
+    """Positions where a clause starts (after ``. ``, ``;``, a line break), except inside a
+    double-quoted span (a quoted query ``"He slips. He falls"`` is one clause)."""
+    bounds = [m.end() for m in _CLAUSE_END.finditer(text)]
+    if bounds and '"' in text:
+        quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
+        if quoted:
+            bounds = [b for b in bounds if not any(s < b < e for s, e in quoted)]
+    return bounds
 
 
 def _units(text: str, tokens: list[TimeValue]) -> list[_Unit]:
@@ -117,8 +131,14 @@ def _units(text: str, tokens: list[TimeValue]) -> list[_Unit]:
                 units.append(_Unit(a.start, b.end, lo, hi, True))
                 i += 2
                 continue
-        units.append(_Unit(a.start, a.end, a.value, a.value, False))
+        unit = _Unit(a.start, a.end, a.value, a.value, False)
         i += 1
+        # "0:00:05 (5 seconds)": a value restated in brackets right after is the same unit
+        if i < n and tokens[i].value == a.value and _RESTATED.fullmatch(text, a.end,
+                                                                          tokens[i].start):
+            unit.end = tokens[i].end
+            i += 1
+        units.append(unit)
     return units
 
 
@@ -128,24 +148,27 @@ def _factor(tok: TimeValue) -> float:
     return unit_factor(tok.unit)
 
 
-def _role(text: str, left: int, pos: int) -> tuple[str, bool]:
-    """(role, labelled) of the value at ``pos`` from the cue words in ``text[left:pos]``."""
+def _role(text: str, left: int, pos: int) -> tuple[str, bool, int]:
+    """(role, labelled, cue position) of the value at ``pos`` from the cue words in
+    ``text[left:pos]``."""
     window = text[left:pos]
-    if _ADJ_START.search(window):
-        return "start", False
-    if _ADJ_DUR.search(window):
-        return "duration", False
+    m = _ADJ_START.search(window)
+    if m:
+        return "start", False, left + m.start()
+    m = _ADJ_DUR.search(window)
+    if m:
+        return "duration", False, left + m.start()
     last = None
     for m in _CUE.finditer(window):
         last = m
     if last is None:
-        return "point", False
+        return "point", False, -1
     kind = last.lastgroup
     if kind in ("sfield", "efield"):
         kind = "start" if kind == "sfield" else "end"
         labelled = _FIELD_TAIL.fullmatch(window, last.end()) is not None
-        return kind, labelled
-    return {"dur": "duration"}.get(kind, kind), False
+        return kind, labelled, left + last.start()
+    return {"dur": "duration"}.get(kind, kind), False, left + last.start()
 
 
 @dataclass(frozen=True)
@@ -153,6 +176,7 @@ class RoleIntervals:
     """Extractor: role-tagged time values, paired (rules in the module docstring)."""
 
     name: str = "role"
+    RULES = ("start_end", "start_duration", "start_and_end", "point_end", "labelled")
 
     def extract(self, text: str, ctx: ParseContext,
                 occupied: bytearray | None = None) -> list[Candidate]:
@@ -164,13 +188,13 @@ class RoleIntervals:
         if len(tokens) < 2:
             return []
         units = _units(text, tokens)
-        bounds = [m.end() for m in _CLAUSE_END.finditer(text)]
+        bounds = clause_bounds(text)
         prev_end = 0
         for u in units:
             k = bisect.bisect_right(bounds, u.start) - 1
             clause = bounds[k] if k >= 0 else 0
             left = max(prev_end, clause, u.start - WINDOW)
-            u.role, u.labelled = _role(text, left, u.start)
+            u.role, u.labelled, u.cue = _role(text, left, u.start)
             prev_end = u.end
         out: list[Candidate] = []
         i, n = 0, len(units)
@@ -179,17 +203,20 @@ class RoleIntervals:
             pair = None
             if v.start - u.end <= MAX_GAP:
                 if u.role == "start" and v.role == "end":
-                    pair = (u.lo, v.hi)
+                    pair = (u.lo, v.hi, "start_end")
                 elif u.role == "start" and v.role == "duration" and not v.is_range:
-                    pair = (u.lo, u.lo + v.lo)
+                    pair = (u.lo, u.lo + v.lo, "start_duration")
                 elif u.role == "both" and not u.is_range and not v.is_range \
                         and v.role in ("point", "end"):
-                    pair = (u.lo, v.lo)
+                    pair = (u.lo, v.lo, "start_and_end")
+                elif u.role == "point" and v.role == "end" and not u.is_range:
+                    pair = (u.lo, v.hi, "point_end")
             if pair is None:
                 i += 1
                 continue
-            rule = "labelled" if (u.labelled and v.labelled) else self.name
-            out.append(Candidate(u.start, v.end, pair[0], pair[1], rule,
-                                 text=text[u.start:v.end]))
+            rule = "labelled" if (u.labelled and v.labelled) else pair[2]
+            begin = u.cue if u.cue >= 0 else u.start
+            out.append(Candidate(begin, v.end, pair[0], pair[1], rule,
+                                 text=text[begin:v.end]))
             i += 2
         return out
