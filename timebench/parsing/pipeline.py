@@ -54,7 +54,8 @@ from .captions import attach_captions, vocab_words
 from .context import ParseContext, label_tuple
 from .echo import remove_prompt_echo
 from .intervals import Candidate, RegexPairs, TokenIntervals, short
-from .normalise import clean_text, collapse_whitespace, decode_time_tokens, fold_unicode
+from .normalise import (clean_text, collapse_whitespace, decode_time_tokens, fold_unicode,
+                        time_number_words)
 from .postprocess import dedupe, drop_prompt_examples, map_labels, merge_overlaps, repair
 from .relative import ClipPhrases, resolve_relative
 from .choose import choose_answer
@@ -73,6 +74,12 @@ __all__ = [
 ]
 
 
+#: Longest answer parsed (characters); a longer one fails with reason ``too_long``.  Parsing
+#: is linear but costs a few microseconds a character: 200 000 characters take about a second,
+#: a 16 MiB answer would take minutes and gigabytes.  Option ``max_chars``.
+MAX_CHARS = 200_000
+
+
 @runtime_checkable
 class Step(Protocol):
     """One stage of a pipeline: ``step(ctx)`` updates the context and notes what it did."""
@@ -89,19 +96,24 @@ class Normalise:
     """Wrappers, special tokens, Unicode folding, white space (see :mod:`.normalise`).
 
     ``fold``: NFKC + dash folding (off for strict and the reproduction pipelines, which match
-    exactly what their originals matched).  ``special``: remove end-of-sequence tokens
+    exactly what their originals matched).  ``words``: number words before a time unit become
+    digits (``five seconds``; the lenient pipeline).  ``special``: remove end-of-sequence tokens
     (``</s>``...).  With both off only white-space runs are collapsed, which cannot change what
     a pattern built from ``\\s*`` matches but bounds its backtracking.
     """
 
     fold: bool = True
     special: bool = True
+    words: bool = False
     name: str = "normalise"
-    OPTIONS: ClassVar[Mapping[str, Any]] = {}
+    OPTIONS: ClassVar[Mapping[str, Any]] = {"max_chars": MAX_CHARS}
 
     def __call__(self, ctx: ParseContext) -> None:
         if self.fold:
             ctx.text, notes = clean_text(ctx.text)
+            if self.words:
+                ctx.text, more = time_number_words(ctx.text)
+                notes.extend(more)
         elif self.special:
             ctx.text, notes = _light_clean(ctx.text)
         else:
@@ -452,6 +464,11 @@ class Pipeline:
             coerced = False
         if text is None or not text.strip():
             return ParsedAnswer(failed=True, notes=("empty output",), parser=self.name)
+        limit = opts.get("max_chars", MAX_CHARS)
+        if limit is not None and len(text) > limit:
+            return ParsedAnswer(failed=True, parser=self.name, reason="too_long",
+                                notes=(f"answer too long: {len(text)} characters "
+                                       f"(limit {int(limit)}); not parsed",))
         labs = label_tuple(labels)
         ctx = ParseContext(raw=text, text=text, duration=None, prompt=prompt, labels=labs,
                            opts=opts)
@@ -475,7 +492,8 @@ class Pipeline:
         return ctx.result(self.name)
 
 
-_NUMERIC_OPTIONS = {"min_length": False, "point_window": True}   # name -> None allowed
+_NUMERIC_OPTIONS = {"min_length": False, "point_window": True,   # name -> None allowed
+                    "max_chars": True}
 
 
 def _check_option(key: str, value: Any, default: Any) -> Any:
@@ -512,7 +530,7 @@ PIPELINES: Registry[Pipeline] = Registry("parser pipeline")
 
 LENIENT = Pipeline(
     "lenient",
-    (Normalise(), DecodeTimeTokens(), RemovePromptEcho(),
+    (Normalise(words=True), DecodeTimeTokens(), RemovePromptEcho(),
      Extract((JsonIntervals(), TableIntervals(), ClipPhrases(), RoleIntervals(),
               TokenIntervals()), mode="merge"),
      ChooseAnswer(), AttachCaptions(),

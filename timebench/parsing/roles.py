@@ -209,6 +209,9 @@ class RoleIntervals:
                 elif u.role == "both" and not u.is_range and not v.is_range \
                         and v.role in ("point", "end"):
                     pair = (u.lo, v.lo, "start_and_end")
+                elif u.role == "duration" and v.role == "start" and not u.is_range \
+                        and not v.is_range:
+                    pair = (v.lo, v.lo + u.lo, "start_duration")
                 elif u.role == "point" and v.role == "end" and not u.is_range:
                     pair = (u.lo, v.hi, "point_end")
             if pair is None:
