@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["detect_presence", "detect_presence_strict", "detect_refusal"]
+__all__ = ["detect_presence", "detect_presence_strict", "detect_refusal", "leading_absence"]
 
 _START_NO = re.compile(
     r"^[\W_]{0,8}(?:no|nope|none|nothing|negative|false)\b(?![- ](?:doubt|problem|wait|idea|clue))",
@@ -120,3 +120,10 @@ def detect_refusal(text: str) -> str | None:
     a window still gives the window."""
     m = _REFUSAL.search(text)
     return m.group(0) if m else None
+
+
+def leading_absence(text: str) -> str | None:
+    """The absence word an answer opens with (``No, ...``), else ``None`` (a cheap check for
+    the note on answers that give windows anyway)."""
+    m = _START_NO.search(text)
+    return _cue(m) if m else None

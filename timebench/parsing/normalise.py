@@ -274,6 +274,10 @@ def _number_words_re() -> re.Pattern:
 
 
 _NUMBER_WORDS: re.Pattern | None = None
+_UNIT_KEYS = re.compile(r"sec|min|hour")
+_NUMBER_KEYS = re.compile(r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                          r"teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
+                          r"thousand)[ -]")
 
 
 def time_number_words(text: str) -> tuple[str, list[str]]:
@@ -282,6 +286,9 @@ def time_number_words(text: str) -> tuple[str, list[str]]:
     ``the 10-second mark``.  Number words not followed by a time unit are left alone (``one of
     the dogs``).  Returns (text, notes)."""
     global _NUMBER_WORDS
+    low = text.lower()
+    if _UNIT_KEYS.search(low) is None or _NUMBER_KEYS.search(low) is None:
+        return text, []                          # case-sensitive literals: fast pre-checks
     if _NUMBER_WORDS is None:
         _NUMBER_WORDS = _number_words_re()
     from .scalar import _words_value

@@ -49,7 +49,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 from ..errors import InputError
 from ..registry import Registry
 from ..types import ParsedAnswer
-from .absence import detect_presence, detect_presence_strict, detect_refusal
+from .absence import detect_presence, detect_presence_strict, detect_refusal, leading_absence
 from .captions import attach_captions, vocab_words
 from .context import ParseContext, label_tuple
 from .echo import remove_prompt_echo
@@ -313,9 +313,9 @@ class Conclude:
         use = self.presence != "none" and ctx.opts.get("presence", True)
         if ctx.events:
             if use and self.presence == "lenient":
-                found = detect_presence(_presence_text(ctx))
-                if found is not None and found[0] == "absent":
-                    ctx.note(f"absence cue '{short(found[1])}' ignored: intervals were given")
+                found = leading_absence(ctx.text)
+                if found is not None:
+                    ctx.note(f"absence cue '{short(found)}' ignored: intervals were given")
             return
         if use and "empty_structured" in ctx.flags:
             ctx.absent = True

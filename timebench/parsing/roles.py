@@ -180,9 +180,7 @@ class RoleIntervals:
 
     def extract(self, text: str, ctx: ParseContext,
                 occupied: bytearray | None = None) -> list[Candidate]:
-        if not _CUE.search(text) and "from " not in text and "for " not in text:
-            return []
-        tokens = [t for t in scan_values(text, signed=True)
+        tokens = [t for t in scan_values(text, signed=True, keep_ambiguous=True)
                   if t.kind in ("num", "clock", "comp")
                   and (occupied is None or not occupied[t.start])]
         if len(tokens) < 2:
