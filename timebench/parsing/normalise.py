@@ -72,6 +72,7 @@ _SPECIAL = re.compile(
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"[^\S\n]+")
+_ODD_SPACE = re.compile(r"[^\S\n ]|  ")           # a space run or other white space
 _NEWLINES = re.compile(r" ?\n[\s]*")
 
 
@@ -96,7 +97,11 @@ def strip_emphasis(text: str) -> str:
 
 def collapse_whitespace(text: str) -> str:
     """Runs of spaces/tabs -> one space; any run containing newlines -> one ``\\n``."""
-    return _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
+    if _ODD_SPACE.search(text) is not None:        # (fast checks first: most text needs neither)
+        text = _SPACES.sub(" ", text)
+    if "\n" in text:
+        text = _NEWLINES.sub("\n", text)
+    return text.strip()
 
 
 #: vulgar fraction characters -> their value (NFKC would turn "1½" into "11⁄2": wrong digits)
