@@ -27,47 +27,9 @@ from __future__ import annotations
 
 import re
 
+from .fastre import Fast as _Fast
+
 __all__ = ["detect_presence", "detect_presence_strict", "detect_refusal", "leading_absence"]
-
-_ASCII_LOWER = {i: i + 32 for i in range(65, 91)}
-
-
-def lower_ascii(text: str) -> str:
-    """``text`` with A-Z lowered and every other character kept (same length and offsets)."""
-    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
-
-
-class _Fast:
-    """A case-insensitive pattern whose alternatives start with ``\\b``, searched fast.
-
-    Python's ``re`` scans slowly under ``IGNORECASE`` or with a leading ``\\b`` (no first-
-    character skipping): about 5x here.  The same pattern is compiled case-sensitively without
-    the leading ``\\b`` of each top-level alternative and searched in the ASCII-lowered text;
-    a match is accepted where the ``\\b`` would hold (or where it starts with ``n't``, the
-    one alternative without it).  Matches are the same as the original's ``search``.
-    """
-
-    def __init__(self, pattern: re.Pattern):
-        src = pattern.pattern.replace(r"(?:\bnot|\bnever|\bcannot|n't)", "(?:not|never|cannot|n't)")
-        self.pattern = re.compile(re.sub(r"(^|\|)\\b", r"\1", src))
-        self.original = pattern
-
-    def search(self, text: str) -> re.Match | None:
-        low = lower_ascii(text)
-        pos = 0
-        while True:
-            m = self.pattern.search(low, pos)
-            if m is None:
-                return None
-            i = m.start()
-            if i == 0 or not _word(low[i - 1]) or low.startswith("n't", i) or not _word(low[i]):
-                return m
-            pos = i + 1
-
-
-def _word(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
-
 
 _START_NO = re.compile(
     r"^[\W_]{0,8}(?:no|nope|none|nothing|negative|false)\b(?![- ](?:doubt|problem|wait|idea|clue))",

@@ -48,6 +48,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .fastre import Fast, lower_ascii
 from .intervals import Candidate
 from .times import CONNECT, TimeValue, scan_values
 
@@ -61,7 +62,7 @@ WINDOW = 160
 #: longest distance (characters) between two paired units
 MAX_GAP = 400
 
-_CUE = re.compile(
+_CUE = Fast(re.compile(
     r"\b(?P<both>start(?:ing)?(?:[ _-]?(?:times?|timestamps?|points?))? (?:and|&|/) "
     r"end(?:ing)?(?:[ _-]?(?:times?|timestamps?|points?))?)"
     r"|\b(?P<start>(?:start(?:s|ed|ing)?|begin(?:s|ning)?|began|onset|commenc(?:e|es|ed|ing))(?![a-z]))"
@@ -71,11 +72,12 @@ _CUE = re.compile(
     r"(?P<efield>(?:[ _-]?(?:time|timestamp|point|sec(?:ond)?s?))?[\"']? ?(?:\([a-z]+\) ?)?[:=])?"
     r"|\b(?P<dur>lasts|lasted|lasting|duration|length)\b",
     re.IGNORECASE,
-)
+))
 # cues that count only right before the value ("from 3 s", "for 2 seconds")
-_ADJ_START = re.compile(r"\bfrom (?:(?:about|around|approximately|roughly|the) )?$",
-                        re.IGNORECASE)
-_ADJ_DUR = re.compile(r"\bfor (?:(?:about|around|approximately|roughly) )?$", re.IGNORECASE)
+_ADJ_START = Fast(re.compile(r"\bfrom (?:(?:about|around|approximately|roughly|the) )?$",
+                             re.IGNORECASE))
+_ADJ_DUR = Fast(re.compile(r"\bfor (?:(?:about|around|approximately|roughly) )?$",
+                           re.IGNORECASE))
 # after a labelled cue only fillers may stand before the value
 _FIELD_TAIL = re.compile(r"[\s\"'`:=~]*(?:(?:about|around|approximately|at|is|of) )*[\"'`]?$",
                          re.IGNORECASE)
@@ -148,27 +150,26 @@ def _factor(tok: TimeValue) -> float:
     return unit_factor(tok.unit)
 
 
-def _role(text: str, left: int, pos: int) -> tuple[str, bool, int]:
+def _role(low: str, left: int, pos: int) -> tuple[str, bool, int]:
     """(role, labelled, cue position) of the value at ``pos`` from the cue words in
-    ``text[left:pos]``."""
-    window = text[left:pos]
-    m = _ADJ_START.search(window)
+    ``low[left:pos]`` (``low``: the ASCII-lowered text)."""
+    m = _ADJ_START.search(low, left, pos, low=low)
     if m:
-        return "start", False, left + m.start()
-    m = _ADJ_DUR.search(window)
+        return "start", False, m.start()
+    m = _ADJ_DUR.search(low, left, pos, low=low)
     if m:
-        return "duration", False, left + m.start()
+        return "duration", False, m.start()
     last = None
-    for m in _CUE.finditer(window):
+    for m in _CUE.finditer(low, left, pos, low=low):
         last = m
     if last is None:
         return "point", False, -1
     kind = last.lastgroup
     if kind in ("sfield", "efield"):
         kind = "start" if kind == "sfield" else "end"
-        labelled = _FIELD_TAIL.fullmatch(window, last.end()) is not None
-        return kind, labelled, left + last.start()
-    return {"dur": "duration"}.get(kind, kind), False, left + last.start()
+        labelled = _FIELD_TAIL.fullmatch(low, last.end(), pos) is not None
+        return kind, labelled, last.start()
+    return {"dur": "duration"}.get(kind, kind), False, last.start()
 
 
 @dataclass(frozen=True)
@@ -187,12 +188,13 @@ class RoleIntervals:
             return []
         units = _units(text, tokens)
         bounds = clause_bounds(text)
+        low = lower_ascii(text)
         prev_end = 0
         for u in units:
             k = bisect.bisect_right(bounds, u.start) - 1
             clause = bounds[k] if k >= 0 else 0
             left = max(prev_end, clause, u.start - WINDOW)
-            u.role, u.labelled, u.cue = _role(text, left, u.start)
+            u.role, u.labelled, u.cue = _role(low, left, u.start)
             prev_end = u.end
         out: list[Candidate] = []
         i, n = 0, len(units)
