@@ -90,9 +90,21 @@ def fold_unicode(text: str) -> str:
 def strip_emphasis(text: str) -> str:
     """Remove markdown emphasis markers: runs of ``*`` (not one between two digits) and runs
     of ``_`` at a word edge (``Alarm_bell_ringing`` and ``<a_1>`` are untouched)."""
-    if "*" not in text and "_" not in text:
-        return text
+    if "*" not in text:
+        if "_" not in text:
+            return text
+        i = text.find("_")                # most "_" sit inside words ("start_time"): keep
+        while i >= 0:
+            if i == 0 or i == len(text) - 1 or not (_wordch(text[i - 1]) and _wordch(text[i + 1])):
+                break
+            i = text.find("_", i + 1)
+        else:
+            return text
     return _EMPHASIS.sub("", text)
+
+
+def _wordch(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 def collapse_whitespace(text: str) -> str:
