@@ -139,6 +139,17 @@ def task_parser_options(task: Task, pipeline: str) -> dict[str, Any] | None:
     """The card's parser options, plus, where the task asks about one queried event and ignores
     labels (grounding, presence) and the pipeline has the option: ``captions: false`` (a
     speed-up that changes no number) and ``single_query: true`` (docs/PARSING.md)."""
+    key = (task.name, task.task_version, pipeline)
+    hit = _OPTIONS_CACHE.get(key)
+    if hit is None or hit[0] is not task:
+        hit = _OPTIONS_CACHE[key] = (task, _parser_options(task, pipeline))
+    return dict(hit[1]) if hit[1] else None
+
+
+_OPTIONS_CACHE: dict[tuple, tuple[Task, dict[str, Any] | None]] = {}
+
+
+def _parser_options(task: Task, pipeline: str) -> dict[str, Any] | None:
     from .parsing import get_pipeline
 
     options = dict(task.parser_options) if task.parser_options else {}
