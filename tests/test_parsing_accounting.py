@@ -110,3 +110,43 @@ def test_every_answer_without_usable_prediction_is_a_failure(text, kind, pipelin
     else:
         assert got in ("prediction", "absent") and not a.reason
     assert usable == (not a.failed)
+
+
+_TASK_TEXTS = st.one_of(
+    st.sampled_from(["Yes.", "No.", "The dog barks at 3 s.", "3 - 4", "none", "[]", "three",
+                     "I'm sorry, I cannot determine that.", "(B)", "", "   ", "A",
+                     "The start time is 0:02 and the end time is 0:05.", "maybe later",
+                     '{"start_time": 4.0s, "end_time": 6.0s}', "between 2 and 3 dogs"]),
+    st.text(max_size=40))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(task_name=st.sampled_from(["tag", "spotsound", "sed", "dac", "tss", "tqa"]),
+       texts=st.lists(st.one_of(st.none(), _TASK_TEXTS), min_size=1, max_size=6))
+def test_score_counts_every_unusable_answer_for_every_task(task_name, texts):
+    """Through ``score`` (the path of ``timebench score`` and ``run``): for every task card,
+    ``parse_failure_rate`` is exactly the share of samples without a usable prediction for its
+    kind, and ``parse_failures`` adds up to it ( ``None`` = a missing prediction)."""
+    task = get_task(task_name)
+    refs = []
+    for i, _ in enumerate(texts):
+        refs.append(Reference(
+            id=f"r{i}", audio="a.wav", duration=30.0, query="a dog barks",
+            question="How many times does the dog bark?", answer=2,
+            events=(Event(1.0, 2.0, "Dog"),), present=None if i % 2 else True,
+            extra={"qtype": "count"}))
+    preds = [Prediction(id=f"r{i}", text=t) for i, t in enumerate(texts) if t is not None]
+    report = score(task, refs, preds)
+    kind = task.kind
+    unusable = 0
+    for s in report.samples:
+        a = s.parsed
+        usable = bool(a.events) or (kind == "qa" and a.value is not None) or (
+            kind == "presence" and (a.affirmed or a.absent)) or (kind == "detection"
+                                                                 and a.absent)
+        unusable += not usable
+        assert usable == (not a.failed), (kind, a)
+        assert (a.reason in REASONS) if a.failed else not a.reason
+    assert report.parse_failure_rate == pytest.approx(unusable / len(texts))
+    assert sum(report.parse_failures.values()) == unusable
+    assert report.to_json()["parse_failures"] == report.parse_failures
