@@ -97,10 +97,14 @@ class _Unit:
     role: str = "point"
     labelled: bool = False
     cue: int = -1          # where the cue that gave the role starts (-1: no cue)
+    timelike: bool = True  # a unit, a clock or a decimal (not a bare integer)
 
 
 _QUOTED = re.compile(r"\"[^\"\n]{1,300}\"")
 _RESTATED = re.compile(r" ?\(")
+# "2. End: 4.0": a list number at the start of a line is no time
+_LIST_MARKER = re.compile(r"[.)] ")
+_LINE_START = re.compile(r"(?:^|\n)[ \t>*+-]*$")
 
 
 def clause_bounds(text: str) -> list[int]:
@@ -133,7 +137,8 @@ def _units(text: str, tokens: list[TimeValue]) -> list[_Unit]:
                 units.append(_Unit(a.start, b.end, lo, hi, True))
                 i += 2
                 continue
-        unit = _Unit(a.start, a.end, a.value, a.value, False)
+        unit = _Unit(a.start, a.end, a.value, a.value, False,
+                     timelike=not (a.bare and a.is_int))
         i += 1
         # "0:00:05 (5 seconds)": a value restated in brackets right after is the same unit
         if i < n and tokens[i].value == a.value and _RESTATED.fullmatch(text, a.end,
@@ -183,7 +188,9 @@ class RoleIntervals:
                 occupied: bytearray | None = None) -> list[Candidate]:
         tokens = [t for t in scan_values(text, signed=True, keep_ambiguous=True)
                   if t.kind in ("num", "clock", "comp")
-                  and (occupied is None or not occupied[t.start])]
+                  and (occupied is None or not occupied[t.start])
+                  and not (t.bare and t.is_int and _LIST_MARKER.match(text, t.end)
+                           and _LINE_START.search(text, max(0, t.start - 8), t.start))]
         if len(tokens) < 2:
             return []
         units = _units(text, tokens)
@@ -212,7 +219,7 @@ class RoleIntervals:
                 elif u.role == "duration" and v.role == "start" and not u.is_range \
                         and not v.is_range:
                     pair = (v.lo, v.lo + u.lo, "start_duration")
-                elif u.role == "point" and v.role == "end" and not u.is_range:
+                elif u.role == "point" and v.role == "end" and not u.is_range and u.timelike:
                     pair = (u.lo, v.hi, "point_end")
             if pair is None:
                 i += 1
