@@ -158,12 +158,15 @@ def _factor(tok: TimeValue) -> float:
 def _role(low: str, left: int, pos: int) -> tuple[str, bool, int]:
     """(role, labelled, cue position) of the value at ``pos`` from the cue words in
     ``low[left:pos]`` (``low``: the ASCII-lowered text)."""
-    m = _ADJ_START.search(low, left, pos, low=low)
-    if m:
-        return "start", False, m.start()
-    m = _ADJ_DUR.search(low, left, pos, low=low)
-    if m:
-        return "duration", False, m.start()
+    near = max(left, pos - 24)              # "from"/"for" right before the value only
+    if low.find("from", near, pos) >= 0:
+        m = _ADJ_START.search(low, left, pos, low=low)
+        if m:
+            return "start", False, m.start()
+    if low.find("for", near, pos) >= 0:
+        m = _ADJ_DUR.search(low, left, pos, low=low)
+        if m:
+            return "duration", False, m.start()
     last = None
     for m in _CUE.finditer(low, left, pos, low=low):
         last = m
