@@ -31,8 +31,12 @@ same way:
    [first, second]; a start *range* and an end *range* (``start is about 0:00 - 0:03 and the
    end about 0:05 - 0:08``) -> the outer window [0, 8] (decided: the answer says the event
    starts somewhere in the first range and ends somewhere in the second; the outer window
-   contains every reading, and it is what careful readers of the real-output corpus took).
-   Two paired units may be at most :data:`MAX_GAP` characters apart.
+   contains every reading, and it is what careful readers of the real-output corpus took);
+   with the option ``single_query`` (one queried event) a time point then an ``end`` ->
+   [point, end] (``occurs at the 0:20 mark ... The end time is at 0:25``).  A range written as
+   a whole interval (``from 2 to 3 s``, or with no cue) has role ``range`` and pairs with
+   nothing.  Two paired units may be at most :data:`MAX_GAP` characters apart; a list number
+   at the start of a line (``2. End: 4.0``) is no unit.
 
 A pair whose two cues are *labelled fields* (the cue, optionally ``time``/``timestamp``, then
 ``:`` or ``=``: ``Start time: 2.0s``, ``"start_time": 4.0s``, ``**Start:** 0:02``) is an
@@ -205,8 +209,11 @@ class RoleIntervals:
             clause = bounds[k] if k >= 0 else 0
             left = max(prev_end, clause, u.start - WINDOW)
             u.role, u.labelled, u.cue = _role(low, left, u.start)
+            if u.is_range and (u.cue < 0 or low.startswith("from", u.cue)):
+                u.role = "range"          # "from 2 to 3 s": a whole interval, not a start
             prev_end = u.end
         out: list[Candidate] = []
+        single = bool(ctx.opts.get("single_query", False))   # one queried event
         i, n = 0, len(units)
         while i < n - 1:
             u, v = units[i], units[i + 1]
@@ -222,7 +229,8 @@ class RoleIntervals:
                 elif u.role == "duration" and v.role == "start" and not u.is_range \
                         and not v.is_range:
                     pair = (v.lo, v.lo + u.lo, "start_duration")
-                elif u.role == "point" and v.role == "end" and not u.is_range and u.timelike:
+                elif u.role == "point" and v.role == "end" and not u.is_range and u.timelike \
+                        and single:
                     pair = (u.lo, v.hi, "point_end")
             if pair is None:
                 i += 1
