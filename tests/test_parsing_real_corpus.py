@@ -96,3 +96,23 @@ def test_fast_patterns_match_like_the_originals(words):
     for fast in (_ABSENT, _AFFIRM, _REFUSAL, _CUE):
         a, b = fast.original.search(text), fast.search(text)
         assert (a and a.span()) == (b and b.span()), (text, fast.original.pattern[:40])
+
+
+_CUE_WORDS = ["start", "Start time:", "end", "ends up", "the", "and", "starting", "end_time",
+              '"start_time":', "lasts", "until", "till", "still", "attend", "x", "0:05", "-",
+              "start and end", "Begin", "offset", "duration", "up to", "stop", "recommend"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_CUE_WORDS) | st.text(alphabet="adenrstu_ :\n", max_size=6),
+                max_size=16))
+def test_one_pass_cues_equal_the_pattern(words):
+    """``roles._cues`` (a literal first-word scan, then the cue pattern at each hit) finds the
+    same cues as the case-insensitive cue pattern run over the text."""
+    from timebench.parsing.fastre import lower_ascii
+    from timebench.parsing.roles import _cues
+
+    text = " ".join(words)
+    want = [(m.span(), m.lastgroup) for m in _CUE.original.finditer(text)]
+    got = [(m.span(), m.lastgroup) for m in _cues(lower_ascii(text))[1]]
+    assert got == want, text

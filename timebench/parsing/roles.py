@@ -159,7 +159,29 @@ def _factor(tok: TimeValue) -> float:
     return unit_factor(tok.unit)
 
 
-def _role(low: str, left: int, pos: int) -> tuple[str, bool, int]:
+# the first word of every _CUE alternative: a cheap scan, then _CUE is matched at each hit
+_CUE_START = re.compile(r"start|begin|began|onset|commenc|end|stop|finish|offset|conclud"
+                        r"|until|till|up to|lasts|lasted|lasting|duration|length")
+
+
+def _cues(low: str) -> tuple[list[int], list[re.Match]]:
+    """Every cue of the ASCII-lowered text in one left-to-right pass (non-overlapping, as
+    ``_CUE.finditer``): (their end positions, the matches)."""
+    found: list[re.Match] = []
+    full = _CUE.pattern.match
+    last_end = 0
+    for hit in _CUE_START.finditer(low):
+        i = hit.start()
+        if i < last_end or (i and (low[i - 1].isalnum() or low[i - 1] == "_")):
+            continue
+        m = full(low, i)
+        if m is not None:
+            found.append(m)
+            last_end = m.end()
+    return [m.end() for m in found], found
+
+
+def _role(low: str, left: int, pos: int, cues) -> tuple[str, bool, int]:
     """(role, labelled, cue position) of the value at ``pos`` from the cue words in
     ``low[left:pos]`` (``low``: the ASCII-lowered text)."""
     near = max(left, pos - 24)              # "from"/"for" right before the value only
@@ -171,11 +193,11 @@ def _role(low: str, left: int, pos: int) -> tuple[str, bool, int]:
         m = _ADJ_DUR.search(low, left, pos, low=low)
         if m:
             return "duration", False, m.start()
-    last = None
-    for m in _CUE.finditer(low, left, pos, low=low):
-        last = m
-    if last is None:
+    ends, found = cues
+    k = bisect.bisect_right(ends, pos) - 1
+    if k < 0 or found[k].start() < left:
         return "point", False, -1
+    last = found[k]
     kind = last.lastgroup
     if kind in ("sfield", "efield"):
         kind = "start" if kind == "sfield" else "end"
@@ -203,12 +225,13 @@ class RoleIntervals:
         units = _units(text, tokens)
         bounds = clause_bounds(text)
         low = lower_ascii(text)
+        cues = _cues(low)
         prev_end = 0
         for u in units:
             k = bisect.bisect_right(bounds, u.start) - 1
             clause = bounds[k] if k >= 0 else 0
             left = max(prev_end, clause, u.start - WINDOW)
-            u.role, u.labelled, u.cue = _role(low, left, u.start)
+            u.role, u.labelled, u.cue = _role(low, left, u.start, cues)
             if u.is_range and (u.cue < 0 or low.startswith("from", u.cue)):
                 u.role = "range"          # "from 2 to 3 s": a whole interval, not a start
             prev_end = u.end
