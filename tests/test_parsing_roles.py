@@ -125,3 +125,24 @@ def test_answer_longer_than_max_chars_is_a_counted_failure():
 def test_failure_reasons(text, reason):
     ans = parse(text, duration=D)
     assert ans.failed and ans.reason == reason, ans
+
+
+def test_collapse_whitespace_fast_path_equals_the_rule():
+    """The fast checks in ``collapse_whitespace`` change nothing: space/tab runs -> one space,
+    any run holding a line break -> one line break (the rule, written as two regexes)."""
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from timebench.parsing.normalise import collapse_whitespace
+
+    def rule(t):
+        return re.sub(r" ?\n[\s]*", "\n", re.sub(r"[^\S\n]+", " ", t)).strip()
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.text(alphabet=" \t\n\r\x0b\x0c\x1c\x85\xa0\u2003\u2028ab.", max_size=30))
+    def check(t):
+        assert collapse_whitespace(t) == rule(t)
+
+    check()

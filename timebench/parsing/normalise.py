@@ -72,7 +72,7 @@ _SPECIAL = re.compile(
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"[^\S\n]+")
-_ODD_SPACE = re.compile(r"[^\S\n ]|  ")           # a space run or other white space
+_NEWLINE_RUN = re.compile(r"\n\s+")
 _NEWLINES = re.compile(r" ?\n[\s]*")
 
 
@@ -109,10 +109,11 @@ def _wordch(ch: str) -> bool:
 
 def collapse_whitespace(text: str) -> str:
     """Runs of spaces/tabs -> one space; any run containing newlines -> one ``\\n``."""
-    if _ODD_SPACE.search(text) is not None:        # (fast checks first: most text needs neither)
+    # (fast checks first: most text has single spaces only)
+    if "  " in text or not (text.isascii() and text.isprintable()) or "\t" in text:
         text = _SPACES.sub(" ", text)
     if "\n" in text:
-        text = _NEWLINES.sub("\n", text)
+        text = _NEWLINE_RUN.sub("\n", text.replace(" \n", "\n"))
     return text.strip()
 
 

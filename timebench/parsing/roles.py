@@ -116,9 +116,11 @@ def clause_bounds(text: str) -> list[int]:
     double-quoted span (a quoted query ``"He slips. He falls"`` is one clause)."""
     bounds = [m.end() for m in _CLAUSE_END.finditer(text)]
     if bounds and '"' in text:
-        quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
-        if quoted:
-            bounds = [b for b in bounds if not any(s < b < e for s, e in quoted)]
+        for m in _QUOTED.finditer(text):
+            s, e = m.start(), m.end()
+            lo, hi = bisect.bisect_right(bounds, s), bisect.bisect_left(bounds, e)
+            if lo < hi:
+                del bounds[lo:hi]
     return bounds
 
 
