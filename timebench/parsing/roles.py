@@ -224,10 +224,12 @@ class RoleIntervals:
                            and _LINE_START.search(text, max(0, t.start - 8), t.start))]
         if len(tokens) < 2:
             return []
-        units = _units(text, tokens)
-        bounds = clause_bounds(text)
         low = lower_ascii(text)
         cues = _cues(low)
+        if not cues[1] and "from" not in low and "for" not in low:
+            return []                     # no cue word at all: every unit is a point
+        units = _units(text, tokens)
+        bounds = clause_bounds(text)
         prev_end = 0
         for u in units:
             k = bisect.bisect_right(bounds, u.start) - 1
