@@ -6,12 +6,14 @@ any object with a ``name``, a mapping ``OPTIONS`` (option name -> default) and
 (and notes what it changed).  Steps come in three groups:
 
 * normalisers: :class:`Normalise`, :class:`DecodeTimeTokens`, :class:`RemovePromptEcho`;
-* extraction: :class:`Extract` runs extractors (:class:`~.intervals.TokenIntervals`,
+* extraction: :class:`Extract` runs extractors (:class:`~.roles.RoleIntervals`,
+  :class:`~.intervals.TokenIntervals`,
   :class:`~.structured.JsonIntervals`, :class:`~.tables.TableIntervals`,
   :class:`~.relative.ClipPhrases`,
   :class:`~.intervals.RegexPairs`) either *merged by
   position* (every extractor runs; a span already taken by an earlier extractor is skipped) or
-  *first* (the first extractor that finds anything wins), then :class:`AttachCaptions`;
+  *first* (the first extractor that finds anything wins), then :class:`ChooseAnswer` and
+  :class:`AttachCaptions`;
 * post-processing: :class:`ResolveRelative`, :class:`Repair`, :class:`DropPromptExamples`,
   :class:`Dedupe`, :class:`Merge`, :class:`MapLabels`, and :class:`Conclude` (presence/absence
   and failure), or one scalar step (:class:`ExtractNumber`, :class:`ExtractChoice`,
@@ -34,6 +36,8 @@ option             default    meaning
 ``point_window``   None       widen single time points to ``[t - w, t + w]`` instead of noting them
 ``remove_echo``    True       remove echoes of the prompt's example (needs ``prompt``)
 ``presence``       True       read absence/affirmation statements when no interval is found
+``single_query``   False      one queried event: answer block / conclusion / breakdown rules
+``max_chars``      200000     a longer answer is not parsed (failure, reason ``too_long``)
 =================  =========  ====================================================================
 """
 
