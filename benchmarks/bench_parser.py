@@ -54,8 +54,9 @@ def load_previous(base: str, where: Path):
     return importlib.import_module("timebench_prev.parsing")
 
 
-def corpus_numbers(parse, rows, account=None):
-    """(exact share, n checked, accounted share, answers/s) for one parser."""
+def corpus_numbers(parse, rows, account=None, per_source=None):
+    """(exact share, n checked, accounted share, answers/s) for one parser; ``per_source``
+    (a dict) receives source -> [exact, checked]."""
     from timebench.parsing.accounting import _usable
 
     checked = exact = accounted = 0
@@ -70,7 +71,12 @@ def corpus_numbers(parse, rows, account=None):
             accounted += 1
         if "expect" in r:
             checked += 1
-            exact += rc.judge(ans, r["expect"], opts) is None
+            ok = rc.judge(ans, r["expect"], opts) is None
+            exact += ok
+            if per_source is not None:
+                cell = per_source.setdefault(r.get("source", "?"), [0, 0])
+                cell[0] += ok
+                cell[1] += 1
     return (exact / checked if checked else float("nan"), checked,
             accounted / len(rows) if rows else float("nan"), len(rows) / cpu if cpu else 0.0)
 
@@ -131,13 +137,19 @@ def main(argv=None) -> int:
           f"{sum('expect' in r for r in rows)} hand-checked, {len(systems)} systems")
     with tempfile.TemporaryDirectory() as tmp:
         prev = load_previous(args.base, Path(tmp))
-        new = corpus_numbers(parse, rows, account)
-        old = corpus_numbers(prev.parse, rows)
+        by_new: dict = {}
+        by_old: dict = {}
+        new = corpus_numbers(parse, rows, account, by_new)
+        old = corpus_numbers(prev.parse, rows, None, by_old)
         print(f"\n{'':28}{'this checkout':>16}{'release ' + args.base:>20}   target")
         print(f"{'exact (hand-checked)':28}{new[0]:>16.2%}{old[0]:>20.2%}   >= 99%  "
               f"(n={new[1]})")
         print(f"{'answers accounted':28}{new[2]:>16.2%}{old[2]:>20.2%}   100%")
         print(f"{'answers/s (one core, CPU)':28}{new[3]:>16,.0f}{old[3]:>20,.0f}   >= 50,000")
+        print("\nexact (hand-checked) per source")
+        for src in sorted(by_new):
+            (a, n), (b, _) = by_new[src], by_old[src]
+            print(f"  {src:26}{a / n:>16.1%}{b / n:>20.1%}   (n={n})")
 
         tag_rows = [r for r in rows if rc.kind_of(r) == "grounding"]
         rng = np.random.default_rng(0)
