@@ -146,3 +146,19 @@ def test_collapse_whitespace_fast_path_equals_the_rule():
         assert collapse_whitespace(t) == rule(t)
 
     check()
+
+
+def test_strip_emphasis_fast_path_equals_the_pattern():
+    """``strip_emphasis`` (a literal scan of marker runs) removes exactly what the emphasis
+    pattern removes: ``*`` runs unless between two digits, ``_`` runs at a word edge."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from timebench.parsing.normalise import _EMPHASIS, strip_emphasis
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.text(alphabet="*_a1 .\u0661x\n\u00b2<>", max_size=16))
+    def check(t):
+        assert strip_emphasis(t) == _EMPHASIS.sub("", t)
+
+    check()
