@@ -46,9 +46,11 @@ def test_score_tag_writes_contract_json(tag_files, tmp_path, capsys):
     assert data["metrics"]["R1@0.3"] == pytest.approx(2 / 3)
     assert data["metrics"]["R1@0.5"] == pytest.approx(1 / 3)
     assert data["parse_failure_rate"] == pytest.approx(1 / 3)
+    assert data["parse_failures"] == {"missing": 1}
     assert data["n_missing"] == 1
     assert data["task_version"].startswith("1-") and data["timebench_version"]
-    assert "mIoU" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "mIoU" in printed and "parse failures by reason: missing 1" in " ".join(printed.split())
 
 
 def test_score_top1_mode_via_metric_arg(tmp_path):

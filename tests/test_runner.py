@@ -60,6 +60,7 @@ def test_failing_sample_is_recorded_and_run_continues(tmp_path):
     r = next(iter(res.values()))["tag"]
     assert r["n_generation_errors"] == 1 and r["n"] == 6
     assert r["parse_failure_rate"] == pytest.approx(1 / 6)
+    assert r["parse_failures"] == {"generation_error": 1}
 
 
 def test_errors_are_retried_on_resume(tmp_path):

@@ -70,7 +70,8 @@ class TaskResult(TypedDict, total=False):
     n_missing: int                     # samples with no output (counted as failures)
     n_parse_failed: int                # outputs that could not be parsed
     n_generation_errors: int           # samples where the adapter raised (failures)
-    parse_failure_rate: float          # (failed + missing) / n
+    parse_failure_rate: float          # samples without a usable prediction / n
+    parse_failures: dict[str, int]     # those samples by reason (no_time, single_point, ...)
     parsers: dict[str, int]            # which parser ran how often
     predictions: str                   # path (relative to the run dir) of the raw outputs
     scores: str                        # path of the per-sample scores

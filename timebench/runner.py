@@ -583,7 +583,8 @@ def _score_task(task, refs, items, records, labels, options, task_dir: Path, out
         if gen.get("error"):
             n_errors += 1
             parsed[ref.id] = ParsedAnswer(failed=True, parser="error",
-                                          notes=(f"generation error: {gen['error']}",))
+                                          notes=(f"generation error: {gen['error']}",),
+                                          reason="generation_error")
             continue
         preds[ref.id] = record_to_prediction(ref.id, gen)
         fs = _frame_scores(gen)
@@ -609,6 +610,7 @@ def _score_task(task, refs, items, records, labels, options, task_dir: Path, out
         "n_parse_failed": j["n_parse_failed"] - n_errors,
         "n_generation_errors": n_errors,
         "parse_failure_rate": report.parse_failure_rate,
+        "parse_failures": j["parse_failures"],
         "parsers": j["parsers"],
         "predictions": str(rel / "predictions.jsonl"),
         "scores": str(rel / "scores.jsonl"),

@@ -13,7 +13,10 @@ Rules (CONTRACT.md):
   note), raw ``text`` goes through the task's parser pipeline (or the one passed explicitly);
 * a structured field wins over ``text``: ``events``, then ``answer``, then ``present``; the text
   of such a prediction is ignored (noted per sample) and counted in ``n_text_ignored``;
-* ``parse_failure_rate`` = (failed parses + missing predictions) / number of references.
+* every answer is accounted for (:mod:`timebench.parsing.accounting`): a usable prediction, an
+  explicit absence (tasks with negatives) or a failure with a reason;
+  ``parse_failure_rate`` = samples without a usable prediction / number of references, and
+  ``parse_failures`` counts them by reason.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import numpy as np
 from . import __version__
 from .errors import InputError, TimebenchError
 from .metrics.suites import MetricSuite, Sample, SuiteOutput, build_suite
+from .parsing.accounting import account, count_reasons
 from .tasks import Task, hash_references
 from .types import Event, ParsedAnswer, Prediction, Reference
 
@@ -49,6 +53,7 @@ class ScoreReport:
     labels: tuple[str, ...] | None = None
     n_text_ignored: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    parse_failures: dict[str, int] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -72,6 +77,7 @@ class ScoreReport:
                 "id": s.reference.id,
                 "parser": s.parsed.parser,
                 "failed": s.parsed.failed,
+                **({"reason": s.parsed.reason} if s.parsed.reason else {}),
                 "absent": s.parsed.absent,
                 "events": [e.to_dict() for e in s.parsed.events],
             }
@@ -92,6 +98,7 @@ class ScoreReport:
             "n": self.n,
             "metrics": dict(self.metrics),
             "parse_failure_rate": self.parse_failure_rate,
+            "parse_failures": dict(self.parse_failures),
             "timebench_version": __version__,
             "task_version": self.task.task_version,
             "n_missing": self.n_missing,
@@ -130,12 +137,46 @@ def clip_events(events: Sequence[Event], duration: float | None) -> tuple[tuple[
     return tuple(out), tuple(notes)
 
 
+#: task kinds whose metrics never read event labels: captions need not be attached
+_LABEL_FREE_KINDS = frozenset({"grounding", "presence"})
+
+
+def task_parser_options(task: Task, pipeline: str) -> dict[str, Any] | None:
+    """The card's parser options, plus, where the task asks about one queried event and ignores
+    labels (grounding, presence) and the pipeline has the option: ``captions: false`` (a
+    speed-up that changes no number) and ``single_query: true`` (docs/PARSING.md)."""
+    key = (task.name, task.task_version, pipeline)
+    hit = _OPTIONS_CACHE.get(key)
+    if hit is None or hit[0] is not task:
+        hit = _OPTIONS_CACHE[key] = (task, _parser_options(task, pipeline))
+    return dict(hit[1]) if hit[1] else None
+
+
+_OPTIONS_CACHE: dict[tuple, tuple[Task, dict[str, Any] | None]] = {}
+
+
+def _parser_options(task: Task, pipeline: str) -> dict[str, Any] | None:
+    from .parsing import get_pipeline
+
+    options = dict(task.parser_options) if task.parser_options else {}
+    if task.kind in _LABEL_FREE_KINDS:
+        try:
+            known = get_pipeline(pipeline).option_defaults()
+        except TimebenchError:
+            known = {}
+        for key in ("captions", "single_query"):
+            if key in known and key not in options:
+                options[key] = key == "single_query"
+    return options or None
+
+
 def parse_prediction(task: Task, ref: Reference, pred: Prediction | None, *,
                      parser: str | None = None, labels: Sequence[str] | None = None,
                      extra_options: Mapping[str, Any] | None = None) -> ParsedAnswer:
     """Turn one prediction into a :class:`ParsedAnswer` for ``ref`` under ``task``'s rules."""
     if pred is None:
-        return ParsedAnswer(failed=True, parser="missing", notes=("missing prediction",))
+        return ParsedAnswer(failed=True, parser="missing", notes=("missing prediction",),
+                            reason="missing")
     if pred.events is not None:
         events, notes = clip_events(pred.events, ref.duration)
         absent = pred.present is False or (not events and pred.present is None)
@@ -156,7 +197,9 @@ def parse_prediction(task: Task, ref: Reference, pred: Prediction | None, *,
     from .parsing import parse
 
     name = parser or task.parser_for(ref)
-    options = {**task.parser_options, **(extra_options or {})}
+    options = task_parser_options(task, name)
+    if extra_options:
+        options = {**(options or {}), **extra_options}
     vocab = labels
     if isinstance(ref.extra, Mapping) and ref.extra.get("options"):
         vocab = tuple(str(o) for o in ref.extra["options"])
@@ -212,6 +255,7 @@ def score(task: Task, references: Sequence[Reference], predictions: Sequence[Pre
             options = ref.extra.get("options") if isinstance(ref.extra, Mapping) else None
             if task.kind == "qa" and options and pred is not None:
                 answer = map_choice(answer, pred.text, options, label_settings)
+        answer = account(answer, task.kind)
         samples.append(Sample(ref, answer, (frame_scores or {}).get(ref.id)))
     label_stats = None
     if map_events:
@@ -247,4 +291,5 @@ def score(task: Task, references: Sequence[Reference], predictions: Sequence[Pre
                        parsers=dict(Counter(s.parsed.parser for s in samples)),
                        samples_hash=hash_references(references), labels=labels,
                        n_text_ignored=n_text_ignored,
-                       extra={"label_mapping": label_stats.to_json()} if label_stats else {})
+                       extra={"label_mapping": label_stats.to_json()} if label_stats else {},
+                       parse_failures=count_reasons(s.parsed for s in samples))

@@ -124,7 +124,9 @@ class ParsedAnswer:
     * ``notes``: every repair or rejection made on the way, e.g. ``"swapped 15.0-12.3"``,
       ``"clipped offset 75.0 -> 60.0"``, ``"rejected count '2-3 dogs'"``;
     * ``parser``: the name of the pipeline that produced it (``"structured"`` for events given
-      directly, ``"missing"`` for an absent prediction).
+      directly, ``"missing"`` for an absent prediction);
+    * ``reason``: why there is no usable prediction (``"no_time"``, ``"single_point"``,
+      ``"refusal"``, ``"missing"``...; see ``timebench.parsing.accounting``), else ``""``.
     """
 
     events: tuple[Event, ...] = ()
@@ -134,6 +136,7 @@ class ParsedAnswer:
     value: Any = None
     notes: tuple[str, ...] = ()
     parser: str = ""
+    reason: str = ""
 
     @property
     def claims_presence(self) -> bool:

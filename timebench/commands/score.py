@@ -146,8 +146,9 @@ def main(args: argparse.Namespace) -> int:
               "'n_text_ignored')", file=sys.stderr)
     if not args.quiet:
         parsers = ", ".join(f"{k}×{v}" for k, v in sorted(report.parsers.items()))
+        reasons = ", ".join(f"{k} {v}" for k, v in report.parse_failures.items()) or "none"
         caption = (f"n={report.n}  parse failures={report.n_failed} (missing {report.n_missing})  "
-                   f"parsers: {parsers}")
+                   f"parsers: {parsers}\nparse failures by reason: {reasons}")
         from ..report.labels import label_mapping_line
 
         print_table(score_table(f"{task.name} (task version {task.task_version})",

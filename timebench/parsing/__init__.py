@@ -17,9 +17,12 @@ Registered pipelines (``PIPELINES``, a :class:`timebench.registry.Registry`):
 * ``number``, ``choice``, ``yesno``: scalar answers for temporal QA.
 
 The accepted and rejected forms and every note are listed in ``docs/PARSING.md``; the module
-docstrings of :mod:`.times`, :mod:`.intervals`, :mod:`.structured`, :mod:`.tables`,
+docstrings of :mod:`.times`, :mod:`.intervals`, :mod:`.roles` (start/end/duration roles, paired),
+:mod:`.choose` (which windows are the answer), :mod:`.structured`, :mod:`.tables`,
 :mod:`.captions`, :mod:`.absence`, :mod:`.relative`, :mod:`.echo`, :mod:`.postprocess`,
-:mod:`.scalar` and :mod:`.pipeline` give the exact rules.  Pure standard library (``re``, ``json``).
+:mod:`.scalar` and :mod:`.pipeline` give the exact rules; :mod:`.accounting` turns a parsed
+answer into a usable prediction, an explicit absence or a failure with a reason for a task
+kind.  Pure standard library (``re``, ``json``).
 """
 
 from __future__ import annotations

@@ -27,16 +27,18 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["detect_presence", "detect_presence_strict"]
+from .fastre import Fast as _Fast
+
+__all__ = ["detect_presence", "detect_presence_strict", "detect_refusal", "leading_absence"]
 
 _START_NO = re.compile(
-    r"^[\W_]{0,8}(?:no|nope|none|nothing|negative|false)\b(?![- ](?:doubt|problem|wait))",
+    r"^[\W_]{0,8}(?:no|nope|none|nothing|negative|false)\b(?![- ](?:doubt|problem|wait|idea|clue))",
     re.IGNORECASE)
 _START_YES = re.compile(
     r"^[\W_]{0,8}(?:yes|yeah|yep|yup|affirmative|correct|true|indeed)\b", re.IGNORECASE)
 _PRESENCE_WORD = (
     r"(?:present|heard|audible|detect(?:ed|able)?|found|occurr?\w*|appear\w*|exist\w*|"
-    r"contain\w*|happen\w*|hear|include\w*|identif\w*|notic\w*|there|"
+    r"contain\w*|happen\w*|hear|include\w*|identif\w*|notic\w*|there|show\w*|depict\w*|"
     r"in (?:the|this) (?:audio|clip|recording|sound))"
 )
 _ABSENT = re.compile(
@@ -50,12 +52,14 @@ _ABSENT = re.compile(
     r"|\bnone\b|\bnowhere\b|\binaudible\b",
     re.IGNORECASE,
 )
+_ABSENT = _Fast(_ABSENT)
 _AFFIRM = re.compile(
     r"\b(?:is|are|was|were) (?:clearly |indeed |definitely |also )?"
     r"(?:present|audible|heard|detected)\b"
     r"|\b(?:occurs|appears|happens|can be heard|is heard|does occur)\b",
     re.IGNORECASE,
 )
+_AFFIRM = _Fast(_AFFIRM)
 _STRICT = re.compile(r"^\W{0,3}(yes|no|none)\W{0,3}$", re.IGNORECASE)
 
 
@@ -87,3 +91,46 @@ def detect_presence_strict(text: str) -> tuple[str, str] | None:
         return None
     word = m.group(1).lower()
     return ("affirmed" if word == "yes" else "absent"), word
+
+
+# A refusal: the model says it cannot do the task (no claim about the sound either way).
+_REFUSAL = re.compile(
+    r"\bas an ai\b"
+    r"|\bi(?: do not|'m not| am not|'m unable| am unable| don't) "
+    r"(?:have (?:the ability|access|the capability)|able to|(?:have )?enough information)"
+    r"|\b(?:i|we) (?:cannot|can't|can not|could not|couldn't|am unable to|'m unable to|"
+    r"am not able to|'m not able to|was unable to|was not able to) "
+    r"(?:\w+ ){0,2}?(?:determine|provide|pinpoint|process|access|analy[sz]e|listen|play|"
+    r"specify|give|tell|identify the (?:exact|precise|specific)|answer|help|assist|locate)\b"
+    r"|\b(?:it is|it's) (?:not possible|impossible|difficult|hard) to (?:determine|tell|say|"
+    r"pinpoint|identify|know)\b"
+    r"|\bunable to (?:determine|provide|pinpoint|process|access|analy[sz]e|specify|tell)\b"
+    r"|\b(?:sorry|apologi[sz]e),? (?:but )?i (?:cannot|can't|am unable|'m unable)"
+    # says no time can be given ("the video does not provide any timestamps")
+    r"|\b(?:does|do|did|will) not (?:provide|give|show|specify|mention|indicate|include|"
+    r"contain|offer)(?: \w+){0,4}? (?:information|timestamps?|times?|details|timing)\b"
+    r"|\b(?:times?|timestamps?|timing)\b(?: [\w\"']+){0,12}? (?:is|are) not (?:provided|available|"
+    r"given|specified|mentioned|clear|known|shown|stated|explicitly)"
+    r"|\bcannot be (?:determined|identified|pinpointed|specified)\b|\bnot clear enough to\b"
+    r"|\bnot (?:a )?valid (?:query|question|answer)\b|\b(?:please|can you|could you) "
+    r"(?:please )?provide\b",
+    re.IGNORECASE,
+)
+
+
+_REFUSAL = _Fast(_REFUSAL)
+
+
+def detect_refusal(text: str) -> str | None:
+    """The refusal cue in ``text`` ("I'm sorry, I cannot determine ...", "As an AI ..."),
+    else ``None``.  Used only when no interval was read: an answer that declines and then gives
+    a window still gives the window."""
+    m = _REFUSAL.search(text)
+    return m.group(0) if m else None
+
+
+def leading_absence(text: str) -> str | None:
+    """The absence word an answer opens with (``No, ...``), else ``None`` (a cheap check for
+    the note on answers that give windows anyway)."""
+    m = _START_NO.search(text)
+    return _cue(m) if m else None

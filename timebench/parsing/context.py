@@ -50,6 +50,7 @@ class ParseContext:
     failed: bool = False
     value: Any = None
     done: bool = False
+    reason: str = ""
 
     def note(self, message: str) -> None:
         """Record one note (capped at :data:`MAX_NOTES`; the cap itself is noted once; a note
@@ -70,6 +71,7 @@ class ParseContext:
             value=self.value,
             notes=tuple(self.notes),
             parser=parser,
+            reason=self.reason if self.failed else "",
         )
 
 

@@ -33,6 +33,7 @@ __all__ = ["remove_prompt_echo", "prompt_examples", "find_intervals"]
 
 _CUE = (r"(?:for example|for instance|e\.g\.|e\.g|such as|example:|an example is|"
         r"a specific example is|sample answer|example answer)")
+_CUE_WORDS = ("example", "instance", "e.g", "such as", "sample answer")
 _EXAMPLE = re.compile(_CUE + r"[ :,]{0,3}(.{1,200}?)(?=[.!?](?:\s|$)|\n|$)", re.IGNORECASE)
 _PIECE = re.compile(r"\w+(?:\.\w+)*|[^\w\s\"'`]")
 _TOKENS = TokenIntervals()
@@ -58,6 +59,9 @@ def prompt_examples(prompt: str) -> tuple[str, tuple[tuple[str, re.Pattern], ...
     text, _ = clean_text(prompt)
     patterns: list[tuple[str, re.Pattern]] = []
     intervals: list[tuple[float, float]] = []
+    low = text.lower()
+    if not any(k in low for k in _CUE_WORDS):          # no example cue: nothing to find
+        return text, (), ()
     for m in _EXAMPLE.finditer(text):
         found = find_intervals(m.group(1))
         if not found:

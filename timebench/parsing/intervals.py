@@ -328,6 +328,7 @@ class TokenIntervals:
         if stray:
             ctx.note(_listing("ignored stray number(s)", [t.text for t in stray]))
         if ambiguous:
+            ctx.flags.add("ambiguous")
             ctx.note(ambiguous_note([t.text for t in ambiguous]))
 
 

@@ -6,12 +6,14 @@ any object with a ``name``, a mapping ``OPTIONS`` (option name -> default) and
 (and notes what it changed).  Steps come in three groups:
 
 * normalisers: :class:`Normalise`, :class:`DecodeTimeTokens`, :class:`RemovePromptEcho`;
-* extraction: :class:`Extract` runs extractors (:class:`~.intervals.TokenIntervals`,
+* extraction: :class:`Extract` runs extractors (:class:`~.roles.RoleIntervals`,
+  :class:`~.intervals.TokenIntervals`,
   :class:`~.structured.JsonIntervals`, :class:`~.tables.TableIntervals`,
   :class:`~.relative.ClipPhrases`,
   :class:`~.intervals.RegexPairs`) either *merged by
   position* (every extractor runs; a span already taken by an earlier extractor is skipped) or
-  *first* (the first extractor that finds anything wins), then :class:`AttachCaptions`;
+  *first* (the first extractor that finds anything wins), then :class:`ChooseAnswer` and
+  :class:`AttachCaptions`;
 * post-processing: :class:`ResolveRelative`, :class:`Repair`, :class:`DropPromptExamples`,
   :class:`Dedupe`, :class:`Merge`, :class:`MapLabels`, and :class:`Conclude` (presence/absence
   and failure), or one scalar step (:class:`ExtractNumber`, :class:`ExtractChoice`,
@@ -34,6 +36,8 @@ option             default    meaning
 ``point_window``   None       widen single time points to ``[t - w, t + w]`` instead of noting them
 ``remove_echo``    True       remove echoes of the prompt's example (needs ``prompt``)
 ``presence``       True       read absence/affirmation statements when no interval is found
+``single_query``   False      one queried event: answer block / conclusion / breakdown rules
+``max_chars``      200000     a longer answer is not parsed (failure, reason ``too_long``)
 =================  =========  ====================================================================
 """
 
@@ -49,25 +53,34 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 from ..errors import InputError
 from ..registry import Registry
 from ..types import ParsedAnswer
-from .absence import detect_presence, detect_presence_strict
 from .captions import attach_captions, vocab_words
+from .choose import choose_answer
+from .conclude import Conclude
 from .context import ParseContext, label_tuple
 from .echo import remove_prompt_echo
 from .intervals import Candidate, RegexPairs, TokenIntervals, short
-from .normalise import clean_text, collapse_whitespace, decode_time_tokens, fold_unicode
+from .normalise import clean_text, collapse_whitespace, decode_time_tokens, time_number_words
 from .postprocess import dedupe, drop_prompt_examples, map_labels, merge_overlaps, repair
 from .relative import ClipPhrases, resolve_relative
+from .roles import RoleIntervals
 from .scalar import extract_choice, extract_number, extract_yesno
 from .structured import JsonIntervals
 from .tables import TableIntervals
 
 __all__ = [
     "Step", "Pipeline", "PIPELINES", "get_pipeline",
-    "Normalise", "DecodeTimeTokens", "RemovePromptEcho", "Extract", "AttachCaptions",
+    "Normalise", "DecodeTimeTokens", "RemovePromptEcho", "Extract", "ChooseAnswer",
+    "AttachCaptions",
     "ResolveRelative", "Repair", "DropPromptExamples", "Dedupe", "Merge", "MapLabels",
     "Conclude", "ExtractNumber", "ExtractChoice", "ExtractYesNo",
     "SPOTSOUND_FROM_RE", "SPOTSOUND_PAIR_RE", "TIMEAUDIO_PAIR_RE",
 ]
+
+
+#: Longest answer parsed (characters); a longer one fails with reason ``too_long``.  Parsing
+#: is linear but costs a few microseconds a character: 200 000 characters take about a second,
+#: a 16 MiB answer would take minutes and gigabytes.  Option ``max_chars``.
+MAX_CHARS = 200_000
 
 
 @runtime_checkable
@@ -86,19 +99,24 @@ class Normalise:
     """Wrappers, special tokens, Unicode folding, white space (see :mod:`.normalise`).
 
     ``fold``: NFKC + dash folding (off for strict and the reproduction pipelines, which match
-    exactly what their originals matched).  ``special``: remove end-of-sequence tokens
+    exactly what their originals matched).  ``words``: number words before a time unit become
+    digits (``five seconds``; the lenient pipeline).  ``special``: remove end-of-sequence tokens
     (``</s>``...).  With both off only white-space runs are collapsed, which cannot change what
     a pattern built from ``\\s*`` matches but bounds its backtracking.
     """
 
     fold: bool = True
     special: bool = True
+    words: bool = False
     name: str = "normalise"
-    OPTIONS: ClassVar[Mapping[str, Any]] = {}
+    OPTIONS: ClassVar[Mapping[str, Any]] = {"max_chars": MAX_CHARS}
 
     def __call__(self, ctx: ParseContext) -> None:
         if self.fold:
             ctx.text, notes = clean_text(ctx.text)
+            if self.words:
+                ctx.text, more = time_number_words(ctx.text)
+                notes.extend(more)
         elif self.special:
             ctx.text, notes = _light_clean(ctx.text)
         else:
@@ -185,6 +203,23 @@ class Extract:
 
 
 @dataclass(frozen=True)
+class ChooseAnswer:
+    """Which windows are the answer, when an answer also reasons (see :mod:`.choose`).
+
+    Option ``single_query`` (the answer is about one queried event): an explicit answer block
+    wins over windows elsewhere, a concluding sentence over earlier windows, and windows
+    inside a stated window are a breakdown.
+    """
+
+    name: str = "choose_answer"
+    OPTIONS: ClassVar[Mapping[str, Any]] = {"single_query": False}
+
+    def __call__(self, ctx: ParseContext) -> None:
+        if len(ctx.candidates) >= 2:
+            choose_answer(ctx)
+
+
+@dataclass(frozen=True)
 class AttachCaptions:
     """Captions from the text around each interval (see :mod:`.captions`)."""
 
@@ -260,64 +295,6 @@ class MapLabels:
     def __call__(self, ctx: ParseContext) -> None:
         if ctx.opts.get("map_labels", True):
             map_labels(ctx)
-
-
-@dataclass(frozen=True)
-class Conclude:
-    """Decide absent / affirmed / failed when no event survived.
-
-    ``presence``: ``"lenient"`` (:func:`.absence.detect_presence`), ``"strict"`` (only a
-    whole ``Yes``/``No``/``None`` answer) or ``"none"``.  An empty JSON list of windows is an
-    absence statement in every mode.  In lenient mode an answer whose only times are single
-    time points (``The dog barks at 12.3 s``) says the event is there without a usable window:
-    ``affirmed``.
-    """
-
-    presence: str = "lenient"
-    name: str = "conclude"
-    OPTIONS: ClassVar[Mapping[str, Any]] = {"presence": True}
-
-    def __call__(self, ctx: ParseContext) -> None:
-        use = self.presence != "none" and ctx.opts.get("presence", True)
-        if ctx.events:
-            if use and self.presence == "lenient":
-                found = detect_presence(_presence_text(ctx))
-                if found is not None and found[0] == "absent":
-                    ctx.note(f"absence cue '{short(found[1])}' ignored: intervals were given")
-            return
-        if use and "empty_structured" in ctx.flags:
-            ctx.absent = True
-            ctx.note("absence: empty list of windows")
-            return
-        found = None
-        if use:
-            text = _presence_text(ctx)
-            found = (detect_presence(text) if self.presence == "lenient"
-                     else detect_presence_strict(text))
-        if found is not None:
-            kind, cue = found
-            if kind == "absent":
-                ctx.absent = True
-                ctx.note(f"absence: '{short(cue)}'")
-            else:
-                ctx.affirmed = True
-                ctx.note(f"affirmation without a window: '{short(cue)}'")
-            return
-        if use and self.presence == "lenient" and "time_point" in ctx.flags:
-            ctx.affirmed = True
-            ctx.note("affirmation without a window: a single time point")
-            return
-        ctx.failed = True
-        if "relative_unresolved" in ctx.flags:
-            ctx.note("failed: only a relative form, and no duration to convert it")
-        elif ctx.candidates:
-            ctx.note("failed: every interval was rejected")
-        else:
-            ctx.note("failed: no interval found")
-
-
-def _presence_text(ctx: ParseContext) -> str:
-    return collapse_whitespace(fold_unicode(ctx.text))
 
 
 # ---------------------------------------------------------------------------------- scalars --
@@ -415,6 +392,11 @@ class Pipeline:
             coerced = False
         if text is None or not text.strip():
             return ParsedAnswer(failed=True, notes=("empty output",), parser=self.name)
+        limit = opts.get("max_chars", MAX_CHARS)
+        if limit is not None and len(text) > limit:
+            return ParsedAnswer(failed=True, parser=self.name, reason="too_long",
+                                notes=(f"answer too long: {len(text)} characters "
+                                       f"(limit {int(limit)}); not parsed",))
         labs = label_tuple(labels)
         ctx = ParseContext(raw=text, text=text, duration=None, prompt=prompt, labels=labs,
                            opts=opts)
@@ -438,7 +420,8 @@ class Pipeline:
         return ctx.result(self.name)
 
 
-_NUMERIC_OPTIONS = {"min_length": False, "point_window": True}   # name -> None allowed
+_NUMERIC_OPTIONS = {"min_length": False, "point_window": True,   # name -> None allowed
+                    "max_chars": True}
 
 
 def _check_option(key: str, value: Any, default: Any) -> Any:
@@ -475,10 +458,10 @@ PIPELINES: Registry[Pipeline] = Registry("parser pipeline")
 
 LENIENT = Pipeline(
     "lenient",
-    (Normalise(), DecodeTimeTokens(), RemovePromptEcho(),
-     Extract((JsonIntervals(), TableIntervals(), ClipPhrases(), TokenIntervals()),
-             mode="merge"),
-     AttachCaptions(),
+    (Normalise(words=True), DecodeTimeTokens(), RemovePromptEcho(),
+     Extract((JsonIntervals(), TableIntervals(), ClipPhrases(), RoleIntervals(),
+              TokenIntervals()), mode="merge"),
+     ChooseAnswer(), AttachCaptions(),
      ResolveRelative(), Repair(), DropPromptExamples(), Dedupe(), Merge(), MapLabels(),
      Conclude("lenient")),
     description="every supported form (docs/PARSING.md); default for every task",

@@ -65,6 +65,9 @@ _NARRATION = re.compile(
     r"(?: [a-z]+){0,2} ?$", re.IGNORECASE)
 
 
+_KEYS = re.compile(r"first|opening|initial|last|final|closing|half|whole|entire|full|throughout")
+
+
 @dataclass(frozen=True)
 class ClipPhrases:
     """Extractor for phrases naming a part of the clip (table in the module docstring)."""
@@ -74,6 +77,8 @@ class ClipPhrases:
     def extract(self, text: str, ctx: ParseContext,
                 occupied: bytearray | None = None) -> list[Candidate]:
         out: list[Candidate] = []
+        if _KEYS.search(text.lower()) is None:     # case-sensitive literals: a fast pre-check
+            return out
         by_start = None
         for m in _PHRASE.finditer(text):
             if occupied is not None and occupied[m.start()]:

@@ -122,6 +122,7 @@ def extract_number(ctx: ParseContext) -> None:
             ctx.note("no number; 'none'/'never' read as 0")
             return
         ctx.failed = True
+        ctx.reason = "no_value"
         ctx.note("no number found")
         return
     chosen = tokens[0]
@@ -143,6 +144,7 @@ def extract_number(ctx: ParseContext) -> None:
                  + f"); took '{short(chosen.text)}'")
     if not math.isfinite(value):
         ctx.failed = True
+        ctx.reason = "no_value"
         ctx.note(f"rejected non-finite number '{short(chosen.text)}'")
         return
     ctx.value = value
@@ -210,6 +212,7 @@ def extract_choice(ctx: ParseContext) -> None:
         ctx.note(f"option letter {letter}")
         return
     ctx.failed = True
+    ctx.reason = "no_value"
     if named:
         ctx.note("several options named without a deciding cue: "
                  + ", ".join(f"'{short(options[k])}'" for k in named))
@@ -255,6 +258,7 @@ def extract_yesno(ctx: ParseContext) -> None:
         ctx.note("yes: the answer gives a time interval")
         return
     ctx.failed = True
+    ctx.reason = "no_value"
     ctx.note("no yes/no answer found")
 
 

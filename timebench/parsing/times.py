@@ -123,6 +123,7 @@ _PARTNER_UNIT = re.compile(
 _RANGE_BEFORE = re.compile(rf"\d{CONNECT}$", re.IGNORECASE)
 _RANGE_AFTER = re.compile(rf"{CONNECT}\d", re.IGNORECASE)
 _DOT_DECIMAL = re.compile(r"\d\.\d")
+_DIGIT_COMMA = re.compile(r"\d,\d")
 _SIGN_BEFORE = frozenset(" \t\n([{,;:=\"'")
 
 
@@ -203,7 +204,7 @@ def _comma_runs(text: str) -> dict[int, TimeValue]:
     """Comma runs that are one number (start -> token) or ambiguous (start -> ``amb`` token);
     list-like runs are left out, so their digits are read one by one (module docstring)."""
     out: dict[int, TimeValue] = {}
-    if "," not in text:
+    if "," not in text or _DIGIT_COMMA.search(text) is None:
         return out
     dot_decimals = _DOT_DECIMAL.search(text) is not None
     for m in _COMMA_RUN.finditer(text):
@@ -259,13 +260,29 @@ def _signed(text: str, tok: TimeValue, last_end: int) -> TimeValue:
     return TimeValue(p, tok.end, 0.0 - tok.value, tok.kind, tok.unit, tok.is_int, text[p:tok.end])
 
 
+_LAST: tuple = (None, None)      # (key, tokens) of the latest call: extractors share a scan
+
+
 def scan_values(text: str, *, signed: bool = False,
                 keep_ambiguous: bool = False) -> list[TimeValue]:
     """Return every time-value token of ``text`` in order of position (see module doc).
 
     ``signed``: read minus signs; ``keep_ambiguous``: return ambiguous comma numbers as
-    tokens of kind ``"amb"`` (value NaN) instead of leaving them out.
+    tokens of kind ``"amb"`` (value NaN) instead of leaving them out.  The latest result is
+    kept, so several extractors reading the same text scan it once (callers must not change
+    the returned list).
     """
+    global _LAST
+    key = (text, signed, keep_ambiguous)
+    last_key, last_tokens = _LAST
+    if last_key is not None and last_key[1:] == key[1:] and last_key[0] == text:
+        return last_tokens
+    out = _scan(text, signed, keep_ambiguous)
+    _LAST = (key, out)
+    return out
+
+
+def _scan(text: str, signed: bool, keep_ambiguous: bool) -> list[TimeValue]:
     out: list[TimeValue] = []
     commas = _comma_runs(text)
     pos = 0

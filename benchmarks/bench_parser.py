@@ -1,0 +1,177 @@
+#!/usr/bin/env python
+"""The lenient parser on real model outputs, against the previous parser release, same run.
+
+    python benchmarks/bench_parser.py                  # corpus + score on 100k samples
+    python benchmarks/bench_parser.py --samples 20000  # quicker score part
+    TIMEBENCH_REAL_CORPUS=DIR python benchmarks/bench_parser.py   # corpus from elsewhere
+
+Part 1, the real-output corpus (``tests/corpus/real/*.jsonl``, format in its SOURCES.md), for
+this checkout and for the previous release (the code at ``--base``, default 3f96147, extracted
+with ``git archive`` into a temporary folder and imported as ``timebench_prev``):
+
+* **exact** -- share of the hand-checked answers whose outcome matches the truth: the same
+  windows within 0.011 s, the absence, the value, or a failure (target >= 99 %);
+* **accounted** -- share of all answers that end as a usable prediction, an explicit absence
+  (tasks with negatives) or a *counted* failure (target 100 %); the previous release left
+  answers without a window (a single time point, "Yes") uncounted;
+* **answers/s** -- CPU (process time, one core) for parsing every answer as ``score`` does.
+
+Part 2, ``score --task tag``: ``--samples`` grounding samples (the corpus's grounding answers
+cycled, each with a reference window) scored by :func:`timebench.scoring.score` (parse,
+account, metrics), CPU time as a ratio to a minimal regex + numpy script over the same
+samples in the same run (target <= 3x); the previous release's ratio beside it.
+Speed goals live here, never in timed unit tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "helpers"))
+
+import real_corpus as rc  # noqa: E402
+
+
+def load_previous(base: str, where: Path):
+    """The ``timebench`` package at commit ``base``, importable as ``timebench_prev``."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", base, "timebench"],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(where)], input=archive, check=True)
+    shutil.move(str(where / "timebench"), str(where / "timebench_prev"))
+    sys.path.insert(0, str(where))
+    return importlib.import_module("timebench_prev.parsing")
+
+
+def corpus_numbers(parse, rows, account=None, per_source=None):
+    """(exact share, n checked, accounted share, answers/s) for one parser; ``per_source``
+    (a dict) receives source -> [exact, checked]."""
+    from timebench.parsing.accounting import _usable
+
+    checked = exact = accounted = 0
+    start = time.process_time()
+    answers = [rc.parse_row(r, parse) for r in rows]
+    cpu = time.process_time() - start
+    for r, (ans, _, opts) in zip(rows, answers):
+        kind = rc.kind_of(r)
+        if account is not None:
+            ans = account(ans, kind)
+        if ans.failed or _usable(ans, kind) is not None:
+            accounted += 1
+        if "expect" in r:
+            checked += 1
+            ok = rc.judge(ans, r["expect"], opts) is None
+            exact += ok
+            if per_source is not None:
+                cell = per_source.setdefault(r.get("source", "?"), [0, 0])
+                cell[0] += ok
+                cell[1] += 1
+    return (exact / checked if checked else float("nan"), checked,
+            accounted / len(rows) if rows else float("nan"), len(rows) / cpu if cpu else 0.0)
+
+
+# ---------------------------------------------------------------------- score --task tag --
+_PAIR = re.compile(r"(\d+(?:\.\d+)?)\s*(?:s|sec|seconds)?\s*(?:-|to)\s*(\d+(?:\.\d+)?)")
+
+
+def minimal_script(texts, ref_windows):
+    """What a 30-line evaluation script does: one regex per answer, numpy IoU, R1@t."""
+    pred = np.zeros((len(texts), 2))
+    ok = np.zeros(len(texts), dtype=bool)
+    for i, t in enumerate(texts):
+        m = _PAIR.search(t)
+        if m:
+            a, b = float(m.group(1)), float(m.group(2))
+            pred[i] = (min(a, b), max(a, b))
+            ok[i] = True
+    inter = np.clip(np.minimum(pred[:, 1], ref_windows[:, 1])
+                    - np.maximum(pred[:, 0], ref_windows[:, 0]), 0, None)
+    union = np.maximum(pred[:, 1], ref_windows[:, 1]) - np.minimum(pred[:, 0], ref_windows[:, 0])
+    iou = np.where(ok & (union > 0), inter / np.where(union > 0, union, 1), 0.0)
+    return {"mIoU": float(iou.mean()), **{f"R1@{t}": float((iou >= t).mean())
+                                          for t in (0.3, 0.5, 0.7, 0.9)}}
+
+
+def score_samples(pkg, texts, ref_windows):
+    """CPU seconds of ``pkg``'s ``score`` for the tag task on these samples."""
+    scoring = importlib.import_module(f"{pkg}.scoring")
+    tasks = importlib.import_module(f"{pkg}.tasks")
+    types = importlib.import_module(f"{pkg}.types")
+    task = tasks.get_task("tag", extra=[str(ROOT / "tasks")])
+    refs = [types.Reference(id=f"s{i}", audio=f"a{i}.wav", duration=60.0, query="the event",
+                            events=(types.Event(float(w[0]), float(w[1])),))
+            for i, w in enumerate(ref_windows)]
+    preds = [types.Prediction(id=f"s{i}", text=t) for i, t in enumerate(texts)]
+    start = time.process_time()
+    report = scoring.score(task, refs, preds)
+    return time.process_time() - start, report
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--samples", type=int, default=100_000)
+    ap.add_argument("--base", default="3f96147", help="previous release (git revision)")
+    args = ap.parse_args(argv)
+
+    from timebench.parsing import parse
+    from timebench.parsing.accounting import account
+
+    rows = rc.load()
+    if not rows:
+        print(f"no corpus at {rc.corpus_dir()} (tests/corpus/real/*.jsonl, or set "
+              "TIMEBENCH_REAL_CORPUS)", file=sys.stderr)
+        return 2
+    systems = sorted({r.get("system", "?") for r in rows})
+    print(f"real-output corpus: {rc.corpus_dir()}  {len(rows)} answers, "
+          f"{sum('expect' in r for r in rows)} hand-checked, {len(systems)} systems")
+    with tempfile.TemporaryDirectory() as tmp:
+        prev = load_previous(args.base, Path(tmp))
+        by_new: dict = {}
+        by_old: dict = {}
+        new = corpus_numbers(parse, rows, account, by_new)
+        old = corpus_numbers(prev.parse, rows, None, by_old)
+        print(f"\n{'':28}{'this checkout':>16}{'release ' + args.base:>20}   target")
+        print(f"{'exact (hand-checked)':28}{new[0]:>16.2%}{old[0]:>20.2%}   >= 99%  "
+              f"(n={new[1]})")
+        print(f"{'answers accounted':28}{new[2]:>16.2%}{old[2]:>20.2%}   100%")
+        print(f"{'answers/s (one core, CPU)':28}{new[3]:>16,.0f}{old[3]:>20,.0f}   >= 50,000")
+        print("\nexact (hand-checked) per source")
+        for src in sorted(by_new):
+            (a, n), (b, _) = by_new[src], by_old[src]
+            print(f"  {src:26}{a / n:>16.1%}{b / n:>20.1%}   (n={n})")
+
+        tag_rows = [r for r in rows if rc.kind_of(r) == "grounding"]
+        rng = np.random.default_rng(0)
+        texts = [tag_rows[i % len(tag_rows)]["text"] for i in range(args.samples)]
+        starts = rng.uniform(0, 30, args.samples)
+        ref_windows = np.stack([starts, starts + rng.uniform(1, 10, args.samples)], axis=1)
+        t0 = time.process_time()
+        minimal_script(texts, ref_windows)
+        base_cpu = time.process_time() - t0
+        new_cpu, report = score_samples("timebench", texts, ref_windows)
+        old_cpu, old_report = score_samples("timebench_prev", texts, ref_windows)
+    print(f"\nscore --task tag, {args.samples:,} samples (CPU s; minimal regex+numpy script "
+          f"{base_cpu:.2f} s)")
+    print(f"{'':28}{'this checkout':>16}{'release ' + args.base:>20}   target")
+    print(f"{'CPU seconds':28}{new_cpu:>16.2f}{old_cpu:>20.2f}")
+    print(f"{'ratio to minimal script':28}{new_cpu / base_cpu:>15.1f}x"
+          f"{old_cpu / base_cpu:>19.1f}x   <= 3x")
+    print(f"{'parse_failure_rate':28}{report.parse_failure_rate:>16.3f}"
+          f"{old_report.parse_failure_rate:>20.3f}")
+    print(f"parse_failures (this checkout): {report.parse_failures}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
