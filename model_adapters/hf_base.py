@@ -49,7 +49,7 @@ import numpy as np
 
 from timebench.errors import InputError, TimebenchError
 
-from .base import TRUE_WORDS, Generation, ModelAdapter, Request, setting_bool
+from .base import TRUE_WORDS, Generation, ModelAdapter, Request, mark_truncated, setting_bool
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -228,6 +228,7 @@ class HFAudioLMAdapter(ModelAdapter):
         spec["model"] = Setting(self.default_model or self.hub_id, doc=spec["model"].doc)
         resolved = resolve_settings(spec, settings, where=where)
         super().__init__(**resolved)
+        self.over_limit = str(self.settings.get("over_limit") or "fail")
         self._check_settings()
         self.device, self.torch_dtype = self._device_dtype()
         self.settings["dtype"] = str(self.torch_dtype).replace("torch.", "")
@@ -366,6 +367,7 @@ class HFAudioLMAdapter(ModelAdapter):
         results: list[Generation | None] = [None] * len(requests)
         items: list[Item] = []
         limit = self.max_audio_seconds  # the runner checks it too (from the reference duration)
+        truncated: dict[int, float] = {}
         for i, request in enumerate(requests):
             try:
                 wav = load_waveform(request, self.sample_rate)
@@ -374,15 +376,18 @@ class HFAudioLMAdapter(ModelAdapter):
                 continue
             seconds = wav.shape[0] / self.sample_rate
             if limit is not None and seconds > limit + 1e-6:
-                results[i] = Generation(error=f"audio is {seconds:.2f} s, longer than the {limit:g} s "
-                                              f"{self.display_name or self.name} accepts")
-                continue
+                if self.over_limit != "truncate":
+                    results[i] = Generation(error=f"audio is {seconds:.2f} s, longer than the {limit:g} s "
+                                                  f"{self.display_name or self.name} accepts")
+                    continue
+                truncated[i] = seconds                     # cut as the release does; counted
+                wav = wav[: round(limit * self.sample_rate)]
             items.append(Item(i, request, wav))
         size = 1 if self.settings.get("do_sample") else self.settings["batch_size"]
         for start in range(0, len(items), size):
             group = items[start:start + size]
             for item, gen in zip(group, self._run_safely(group)):
-                results[item.index] = gen
+                results[item.index] = mark_truncated(gen, truncated.get(item.index), limit)
         return [g if g is not None else Generation(error="not generated") for g in results]
 
     def _run_safely(self, group: list[Item]) -> list[Generation]:

@@ -306,7 +306,7 @@ def _generate(adapter, reqs, errors):
         if e is not None:
             out[i] = Generation(error=e)
     limit = adapter.max_audio_seconds
-    if limit is not None:
+    if limit is not None and getattr(adapter, "over_limit", "fail") != "truncate":
         for i in list(todo):
             d = reqs[i].duration
             if d is not None and d > limit + 1e-6:
@@ -551,6 +551,8 @@ def _score_task(task, refs, items, records, labels, options, task_dir: Path, out
     rel = task_dir.relative_to(out_dir)
     j = report.to_json()
     notes = [n for _, r in report.suites for n in r.notes]
+    n_truncated = sum(1 for ref in refs if (by_id.get(ref.id) or {}).get("generation", {})
+                      .get("meta", {}).get("truncated_from_s") is not None)
     result = {
         "metrics": j["metrics"],
         "ci": {k: v for k, v in ci.items() if k in j["metrics"]},
@@ -558,6 +560,7 @@ def _score_task(task, refs, items, records, labels, options, task_dir: Path, out
         "n_missing": report.n_missing,
         "n_parse_failed": j["n_parse_failed"] - n_errors,
         "n_generation_errors": n_errors,
+        "n_truncated": n_truncated,
         "parse_failure_rate": report.parse_failure_rate,
         "parsers": j["parsers"],
         "predictions": str(rel / "predictions.jsonl"),
