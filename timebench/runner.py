@@ -107,6 +107,13 @@ class RunOptions:
     suite: str | None = None
     shard_timeout: float = 3600.0
     command: str = ""
+    #: scoring protocol for every task (``--protocol``), else per task (a suite's ``protocols:``),
+    #: else the task card's
+    protocol: str | None = None
+    protocols: Mapping[str, str] = field(default_factory=dict)
+
+    def protocol_for(self, task) -> str:
+        return self.protocol or self.protocols.get(task.name) or task.protocol
 
     @property
     def cache_root(self) -> Path:
@@ -445,6 +452,7 @@ def run(tasks: Sequence[Task], models: Sequence[ModelSpec], options: RunOptions)
                 "source": loaded.source.replace(str(Path.home()), "~"),
                 "parser": task.parser, "prompt": task.prompt,
                 "metric_suites": [dict(m) for m in task.metrics],
+                "protocol": options.protocol_for(task),
                 "primary_metric": task.primary_metric,
                 "leaderboard_metrics": list(task.leaderboard_metrics),
                 "references": f"references/{task.name}.jsonl",
@@ -543,7 +551,8 @@ def _score_task(task, refs, items, records, labels, options, task_dir: Path, out
         fs = _frame_scores(gen)
         if fs is not None:
             frames[ref.id] = fs
-    report = score(task, refs, preds, parsed=parsed, frame_scores=frames, labels=labels)
+    report = score(task, refs, preds, parsed=parsed, frame_scores=frames, labels=labels,
+                   protocol=options.protocol_for(task))
     ci = bootstrap_intervals(report.resample, report.n, iterations=options.bootstrap,
                              confidence=options.confidence, seed=options.seed)
     write_jsonl(task_dir / "predictions.jsonl", pred_rows)
@@ -561,6 +570,7 @@ def _score_task(task, refs, items, records, labels, options, task_dir: Path, out
         "n_parse_failed": j["n_parse_failed"] - n_errors,
         "n_generation_errors": n_errors,
         "n_truncated": n_truncated,
+        "protocol": report.protocol,
         "parse_failure_rate": report.parse_failure_rate,
         "parsers": j["parsers"],
         "predictions": str(rel / "predictions.jsonl"),

@@ -46,6 +46,7 @@ class ScoreReport:
     samples_hash: str
     labels: tuple[str, ...] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    protocol: str = "timebench"
 
     @property
     def n(self) -> int:
@@ -94,6 +95,7 @@ class ScoreReport:
             "n_missing": self.n_missing,
             "n_parse_failed": self.n_failed - self.n_missing,
             "parsers": dict(self.parsers),
+            "protocol": self.protocol,
             "metric_suites": [suite.describe() for suite, _ in self.suites],
             "samples_hash": self.samples_hash,
         }
@@ -125,13 +127,15 @@ def clip_events(events: Sequence[Event], duration: float | None) -> tuple[tuple[
 
 
 def parse_prediction(task: Task, ref: Reference, pred: Prediction | None, *,
-                     parser: str | None = None, labels: Sequence[str] | None = None
-                     ) -> ParsedAnswer:
-    """Turn one prediction into a :class:`ParsedAnswer` for ``ref`` under ``task``'s rules."""
+                     parser: str | None = None, labels: Sequence[str] | None = None,
+                     protocol=None) -> ParsedAnswer:
+    """Turn one prediction into a :class:`ParsedAnswer` for ``ref`` under ``task``'s rules
+    (and the parser options / clipping of ``protocol``, a :class:`~.metrics.protocols.Protocol`)."""
     if pred is None:
         return ParsedAnswer(failed=True, parser="missing", notes=("missing prediction",))
     if pred.events is not None:
-        events, notes = clip_events(pred.events, ref.duration)
+        clip = protocol is None or protocol.clip_to_duration
+        events, notes = clip_events(pred.events, ref.duration if clip else None)
         absent = pred.present is False or (not events and pred.present is None)
         if pred.present is False and events:
             notes = notes + ("present: false with events given; the events count",)
@@ -148,6 +152,11 @@ def parse_prediction(task: Task, ref: Reference, pred: Prediction | None, *,
 
     name = parser or task.parser_for(ref)
     options = task.parser_options
+    if protocol is not None and protocol.parser_options:
+        from .parsing import get_pipeline
+
+        known = get_pipeline(name).option_defaults()
+        options = {**options, **{k: v for k, v in protocol.parser_options.items() if k in known}}
     vocab = labels
     if isinstance(ref.extra, Mapping) and ref.extra.get("options"):
         vocab = tuple(str(o) for o in ref.extra["options"])
@@ -163,13 +172,18 @@ def score(task: Task, references: Sequence[Reference], predictions: Sequence[Pre
           *, parser: str | None = None, metric_overrides: Mapping[str, Mapping[str, Any]] | None = None,
           predictions_path: str | None = None, parsed: Mapping[str, ParsedAnswer] | None = None,
           frame_scores: Mapping[str, Any] | None = None,
-          labels: Sequence[str] | None = None) -> ScoreReport:
+          labels: Sequence[str] | None = None, protocol: str | None = None) -> ScoreReport:
     """Score ``predictions`` against ``references`` under ``task``.
 
     ``metric_overrides`` maps a suite name to parameter overrides (``{"grounding": {"mode":
     "top1"}}``).  ``parsed`` lets a caller that already parsed (the runner) pass its answers.
     ``labels`` fixes the class vocabulary (default: :func:`task_labels`).
+    ``protocol`` names the scoring convention (:mod:`.metrics.protocols`; default: the task
+    card's): its suite parameters apply first, ``metric_overrides`` on top.
     """
+    from .metrics.protocols import get_protocol
+
+    proto = get_protocol(protocol or task.protocol)
     if isinstance(predictions, Mapping):
         pred_map = dict(predictions)
     else:
@@ -190,16 +204,19 @@ def score(task: Task, references: Sequence[Reference], predictions: Sequence[Pre
         if parsed is not None and ref.id in parsed:
             answer = parsed[ref.id]
         else:
-            answer = parse_prediction(task, ref, pred_map.get(ref.id), parser=parser, labels=labels)
+            answer = parse_prediction(task, ref, pred_map.get(ref.id), parser=parser, labels=labels,
+                                      protocol=proto)
         samples.append(Sample(ref, answer, (frame_scores or {}).get(ref.id)))
 
     overrides = {k: dict(v) for k, v in (metric_overrides or {}).items()}
+    from_protocol = proto.suite_overrides(m["suite"] for m in task.metrics)
     used = set()
     suites: list[tuple[MetricSuite, SuiteOutput]] = []
     metrics: dict[str, float] = {}
     for spec in task.metrics:
         spec = dict(spec)
         name = spec["suite"]
+        spec.update(from_protocol.get(name, {}))
         if name in overrides:
             spec.update(overrides[name])
             used.add(name)
@@ -218,4 +235,5 @@ def score(task: Task, references: Sequence[Reference], predictions: Sequence[Pre
     return ScoreReport(task=task, samples=samples, suites=suites, metrics=metrics,
                        parse_failure_rate=rate, n_missing=n_missing, n_failed=n_failed,
                        parsers=dict(Counter(s.parsed.parser for s in samples)),
-                       samples_hash=hash_references(references), labels=labels)
+                       samples_hash=hash_references(references), labels=labels,
+                       protocol=proto.name)

@@ -20,6 +20,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, help="samples per adapter call (default: adapter's)")
     p.add_argument("--bootstrap", type=int, help="bootstrap iterations for confidence intervals")
     p.add_argument("--limit", type=int, help="only the first N samples of each task (smoke tests)")
+    p.add_argument("--protocol", help="scoring protocol for every task (default: the suite's, "
+                   "else each task card's), e.g. lighthouse, spotsound, soda-official")
     p.add_argument("--cache-dir", help="cache folder (default: <out>/cache)")
     p.add_argument("--shard-timeout", type=float, default=3600.0,
                    help="rank 0 waits this long for other ranks before doing their leftovers")
@@ -60,11 +62,20 @@ def main(args: argparse.Namespace) -> int:
         progress=not args.no_progress and sys.stderr.isatty(),
         cache_dir=Path(args.cache_dir) if args.cache_dir else None,
         suite=name, shard_timeout=args.shard_timeout,
-        command=shlex.join(["timebench", *sys.argv[1:]]))
+        command=shlex.join(["timebench", *sys.argv[1:]]),
+        protocol=args.protocol, protocols=dict(suite.protocols) if suite else {})
+    if args.protocol:
+        from ..metrics.protocols import get_protocol
+
+        get_protocol(args.protocol)   # unknown name: one clear line, before any model is loaded
     results = run(tasks, models, options)
     rank, _ = shard_info()
     if rank == 0 and not args.quiet:
         print_table(leaderboard_table(results, title=f"timebench · {name or 'run'} · {out}"))
+        if suite is not None and suite.published:
+            from ..report.published import gap_table
+
+            print_table(gap_table(suite, results))
         print(f"results: {out / 'results.json'}")
     if rank == 0:
         for line in generation_error_lines(results):

@@ -18,6 +18,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", "-o", help="write the metrics JSON here (atomically)")
     p.add_argument("--per-sample", help="write one JSON line per sample (parse outcome and scores)")
     p.add_argument("--parser", help="parser pipeline to use instead of the task's")
+    p.add_argument("--protocol", help="scoring protocol (default: the task card's; see "
+                   "`timebench tasks` and docs/METRICS.md): timebench, lighthouse, spotsound, ...")
     p.add_argument("--metric-arg", action="append", metavar="SUITE.PARAM=VALUE",
                    help="override a metric parameter, e.g. grounding.mode=top1 (repeatable)")
     p.add_argument("--durations", help="DCASE durations TSV (filename<TAB>duration) for TSV references")
@@ -84,7 +86,7 @@ def main(args: argparse.Namespace) -> int:
     preds = read_predictions(args.predictions)
     report = score(task, refs, preds, parser=args.parser,
                    metric_overrides=parse_metric_args(args.metric_arg),
-                   predictions_path=args.predictions)
+                   predictions_path=args.predictions, protocol=args.protocol)
     out = report.to_json()
     out["references"] = ref_source
     out["predictions"] = str(args.predictions)
@@ -95,7 +97,7 @@ def main(args: argparse.Namespace) -> int:
     if not args.quiet:
         parsers = ", ".join(f"{k}×{v}" for k, v in sorted(report.parsers.items()))
         caption = (f"n={report.n}  parse failures={report.n_failed} (missing {report.n_missing})  "
-                   f"parsers: {parsers}")
+                   f"parsers: {parsers}  protocol: {report.protocol}")
         print_table(score_table(f"{task.name} (task version {task.task_version})",
                                 report.metrics, caption=caption))
     return 0
