@@ -303,3 +303,221 @@ def test_every_bundled_card_states_a_known_protocol():
 
     for name, path in available_tasks().items():
         assert load_card(path).protocol in PROTOCOLS, name
+
+
+# ------------------------------------------------------------------------------------------------
+# dense captioning and SODA: a toy, asymmetric METEOR stand-in injected as the run's scorer, so
+# the protocols' conventions (unmatched caption, argument order, skipped samples) are checked
+# exactly and fast; the METEOR jar itself is covered by tests/test_captioning.py / test_soda.py
+# ------------------------------------------------------------------------------------------------
+WORDS = "a dog barks loudly while car engine runs and man speaks softly bird sings".split()
+
+
+def _toy_tok(text):
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _toy(hyp, ref):
+    """Asymmetric in (hyp, ref) and sensitive to the reference's length (as METEOR's penalty)."""
+    h, r = hyp.split(), ref.split()
+    if not h or not r:
+        return 0.0
+    return (len(set(h) & set(r)) + 0.001 * len(ref)) / (len(h) + 2 * len(r))
+
+
+class ToyScorer:
+    closed = False
+
+    def tokenize(self, texts):
+        return [_toy_tok(t) for t in texts]
+
+    def meteor(self, gts, res):
+        per = [_toy(res[k][0], gts[k][0]) for k in gts]
+        return float(np.mean(per)), per
+
+    def meteor_segment_scores(self, hypotheses, references):
+        return np.array([_toy(h, r) for h, r in zip(hypotheses, references)], dtype=np.float64)
+
+
+@pytest.fixture
+def toy_scorer(monkeypatch):
+    import timebench.metrics.extra_suites as extra
+
+    monkeypatch.setattr(extra, "_SCORER", ToyScorer())
+    return extra._SCORER
+
+
+def _caption(rng):
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 6)))
+
+
+def _dac_data(seed=7, n=N):
+    rng = random.Random(seed)
+    refs, preds = [], []
+    for i in range(n):
+        ref_ev = []
+        for _ in range(rng.randint(1, 4)):
+            s = _grid(rng, 0, 8)
+            ref_ev.append(Event(s, round(s + _grid(rng, 0.5, 2), 1), _caption(rng)))
+        refs.append(Reference(id=f"d{i}", duration=12.0, events=tuple(ref_ev)))
+        if i % 6 == 0:
+            continue                                          # no prediction
+        if i % 6 == 1:
+            preds.append(Prediction(id=f"d{i}", events=()))   # an empty answer
+            continue
+        est = []
+        for e in ref_ev:
+            if rng.random() < 0.7:   # exact, half-length (IoU 0.5 boundary) or shifted windows
+                on, off = rng.choice([(e.onset, e.offset), (e.onset, round(e.onset + e.length / 2, 3)),
+                                      (round(e.onset + 0.3, 1), round(e.offset + 0.3, 1))])
+                est.append(Event(on, off, _caption(rng) if rng.random() < 0.5 else e.label))
+        if rng.random() < 0.5:
+            est.append(Event(10.5, 11.5, _caption(rng)))      # overlaps nothing: paired with garbage
+        preds.append(Prediction(id=f"d{i}", events=tuple(est)))
+    return refs, preds
+
+
+def _dv_iou(p, g):
+    inter = max(0, min(g.offset, p.offset) - max(g.onset, p.onset))
+    union = min(max(g.offset, p.offset) - min(g.onset, p.onset), g.offset - g.onset + p.offset - p.onset)
+    return inter / (union + 1e-8)
+
+
+def _garbage_2019(vid, tiou, i, seed=0):
+    rng = random.Random(f"{seed}:{vid}:{tiou!r}:{i}")
+    out = "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(10, 20)))
+    assert out.isalpha() and out.islower() and 10 <= len(out) <= 20
+    return out
+
+
+def _densevid_reference(refs, preds, tious, garbage):
+    by_id = {p.id: p for p in preds}
+    per_video = []
+    for r in refs:
+        pv = list(by_id[r.id].events) if r.id in by_id else []
+        if not pv:
+            per_video.append(0.0)
+            continue
+        vals = []
+        for t in tious:
+            pairs = []
+            for i, p in enumerate(pv):
+                matched = [g for g in r.events if _dv_iou(p, g) >= t]
+                if matched:
+                    pairs += [(_toy_tok(p.label), _toy_tok(g.label)) for g in matched]
+                else:
+                    pairs.append((_toy_tok(p.label), garbage(r.id, t, i)))
+            vals.append(np.mean([_toy(h, g) for h, g in pairs]))
+        per_video.append(np.mean(vals))
+    return float(np.mean(per_video))
+
+
+@pytest.mark.parametrize("protocol", ["densevid2018", "densevid2019"])
+def test_densevid_protocols_equal_their_references(toy_scorer, protocol):
+    task = get_task("dac")
+    refs, preds = _dac_data()
+    got = score(task, refs, preds, protocol=protocol,
+                metric_overrides={"captioning": {"metrics": ["METEOR"]}}).metrics
+    tious = (0.3, 0.5, 0.7, 0.9)
+    garbage = (lambda vid, t, i: _toy_tok("abc123!@#")) if protocol == "densevid2018" else _garbage_2019
+    assert got["METEOR"] == pytest.approx(_densevid_reference(refs, preds, tious, garbage), abs=1e-12)
+
+
+def test_densevid_revisions_differ(toy_scorer):
+    task = get_task("dac")
+    refs, preds = _dac_data()
+    over = {"captioning": {"metrics": ["METEOR"]}}
+    assert score(task, refs, preds, protocol="densevid2018", metric_overrides=over).metrics["METEOR"] != \
+        score(task, refs, preds, protocol="densevid2019", metric_overrides=over).metrics["METEOR"]
+
+
+def _dp(matrix):
+    n, m = matrix.shape
+    best = np.zeros((n + 1, m + 1))
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            best[i, j] = max(best[i - 1, j], best[i, j - 1], best[i - 1, j - 1] + matrix[i - 1, j - 1])
+    return best[n, m]
+
+
+def _soda_reference(refs, preds, *, swapped, skip_empty):
+    by_id = {p.id: p for p in preds}
+    values = []
+    for r in refs:
+        pv = sorted(by_id[r.id].events, key=lambda e: e.onset) if r.id in by_id else []
+        if not pv:
+            if not skip_empty:
+                values.append(0.0)
+            continue
+        gv = sorted(r.events, key=lambda e: e.onset)
+        sim = np.array([[_toy(_toy_tok(g.label), _toy_tok(p.label)) if swapped else
+                         _toy(_toy_tok(p.label), _toy_tok(g.label)) for p in pv] for g in gv])
+        iou = np.array([[_dv_iou(p, g) for p in pv] for g in gv])
+        total = _dp(iou * sim)
+        prec, rec = total / len(pv), total / len(gv)
+        values.append(2 * prec * rec / (prec + rec) if prec + rec > 0 else 0.0)
+    return float(np.mean(values))
+
+
+@pytest.mark.parametrize("protocol,swapped,skip", [("soda-official", True, True), ("timebench", False, False)])
+def test_soda_protocols_equal_their_references(toy_scorer, protocol, swapped, skip):
+    task = get_task("dac")
+    refs, preds = _dac_data(8)
+    report = score(task, refs, preds, protocol=protocol,
+                   metric_overrides={"captioning": {"metrics": ["METEOR"]}})
+    assert report.metrics["SODA_c"] == pytest.approx(
+        _soda_reference(refs, preds, swapped=swapped, skip_empty=skip), abs=1e-12)
+    rows = report.per_sample_rows()
+    assert sum(1 for row in rows if "SODA_c" not in row) == (
+        sum(1 for r in refs if not any(p.id == r.id and p.events for p in preds)) if skip else 0)
+
+
+# ------------------------------------------------------------------------------------------------
+# coco-ptb: pycocoevalcap's PTB tokenizer and ROUGE-L are the reference (needs Java)
+# ------------------------------------------------------------------------------------------------
+SENTENCES = ["The speaker says it's 3.5 degrees outside.", "He doesn't like the U.S. weather, 2.5 times worse!",
+             "Prices rose by 4.25 percent in May.", "She'll talk about the budget's 1.5 million gap.",
+             "Nothing happened.", "A dog barks; a car passes (twice)."]
+
+
+def test_coco_ptb_protocol_equals_pycocoevalcap(monkeypatch):
+    pytest.importorskip("pycocoevalcap")
+    import shutil
+
+    if shutil.which("java") is None:
+        pytest.skip("java is not on PATH")
+    from pycocoevalcap.rouge.rouge import Rouge
+    from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
+
+    rng = random.Random(9)
+    task = get_task("tss")
+    refs, preds = [], []
+    for i in range(N):
+        ref_ev = tuple(Event(float(k * 10), float(k * 10 + 8), rng.choice(SENTENCES)) for k in range(rng.randint(1, 3)))
+        refs.append(Reference(id=f"s{i}", duration=40.0, events=ref_ev))
+        if i % 9 == 0:
+            continue
+        est = tuple(Event(e.onset, e.offset, rng.choice(SENTENCES)) for e in ref_ev if rng.random() < 0.8)
+        preds.append(Prediction(id=f"s{i}", events=est))
+    got = score(task, refs, preds, protocol="coco-ptb").per_sample_rows()
+
+    by_id = {p.id: p for p in preds}
+    texts = {}
+    for r in refs:
+        hyp = " ".join(e.label for e in sorted(by_id[r.id].events, key=lambda e: e.onset)) if r.id in by_id else ""
+        texts[r.id] = (hyp, " ".join(e.label for e in sorted(r.events, key=lambda e: e.onset)))
+    keys = [f"{rid}|{side}" for rid in texts for side in (0, 1)]
+    tok = PTBTokenizer().tokenize({k: [{"caption": texts[k.split("|")[0]][int(k.split("|")[1])]}] for k in keys})
+    rouge = Rouge()
+    for row in got:
+        hyp, ref = tok[f"{row['id']}|0"][0].split(), tok[f"{row['id']}|1"][0].split()
+        if not hyp or not ref:
+            want_l = want_1 = 0.0
+        else:
+            want_l = rouge.calc_score([" ".join(hyp)], [" ".join(ref)])
+            overlap = sum(min(hyp.count(w), ref.count(w)) for w in set(hyp))
+            p1, r1 = overlap / len(hyp), overlap / len(ref)
+            want_1 = 2 * p1 * r1 / (p1 + r1) if overlap else 0.0
+        assert row["ROUGE_L"] == pytest.approx(want_l, abs=1e-12)
+        assert row["ROUGE_1"] == pytest.approx(want_1, abs=1e-12)
+    assert "3.5" in " ".join(t[0] for t in tok.values())      # PTB keeps decimals whole
