@@ -143,7 +143,7 @@ def load_suite(path: str | os.PathLike) -> Suite:
     if out is not None and not isinstance(out, str):
         raise InputError("expected a folder path", path=spath, field="out")
     protocols = _protocols(raw.get("protocols"), tasks, spath)
-    published = _published(raw.get("published"), tasks, [m.name for m in models], spath)
+    published = _published(raw.get("published"), tasks, {m.name: m.tasks for m in models}, spath)
     return Suite(name=str(raw.get("name") or p.stem), description=str(raw.get("description", "")),
                  tasks=tuple(tasks), models=tuple(models), seed=opt_int("seed") or 0,
                  bootstrap=1000 if opt_int("bootstrap") is None else opt_int("bootstrap"),
@@ -169,7 +169,7 @@ def _protocols(raw: Any, tasks: list, spath: str) -> tuple[tuple[str, str], ...]
     return tuple((str(k), str(v)) for k, v in raw.items())
 
 
-def _published(raw: Any, tasks: list, models: list, spath: str) -> tuple[Published, ...]:
+def _published(raw: Any, tasks: list, models: dict, spath: str) -> tuple[Published, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -187,11 +187,12 @@ def _published(raw: Any, tasks: list, models: list, spath: str) -> tuple[Publish
             if not isinstance(row.get(key), str) or not row[key].strip():
                 raise InputError("expected a non-empty string", path=spath, field=f"{where}.{key}")
         if row["model"] not in models:
-            raise InputError(f"model '{row['model']}' is not one of the suite's models {models}",
+            raise InputError(f"model '{row['model']}' is not one of the suite's models {list(models)}",
                              path=spath, field=f"{where}.model")
-        if row["task"] not in tasks:
-            raise InputError(f"task '{row['task']}' is not in the suite's tasks", path=spath,
-                             field=f"{where}.task")
+        model_tasks = models[row["model"]]
+        if row["task"] not in tasks or (model_tasks is not None and row["task"] not in model_tasks):
+            raise InputError(f"task '{row['task']}' is not run for model '{row['model']}' in this suite",
+                             path=spath, field=f"{where}.task")
         for key, default in (("value", None), ("scale", 100.0)):
             value = row.get(key, default)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
