@@ -52,6 +52,7 @@ class TaskInfo(TypedDict):
     metric_suites: list     # suites with their parameters
     primary_metric: str     # ranks the leaderboard
     leaderboard_metrics: list   # shown in the per-task leaderboard tables
+    protocol: str           # scoring protocol (timebench/metrics/protocols.py) the run used
 
 
 class ModelInfo(TypedDict):
@@ -67,6 +68,8 @@ class TaskResult(TypedDict, total=False):
     n_missing: int                     # samples with no output (counted as failures)
     n_parse_failed: int                # outputs that could not be parsed
     n_generation_errors: int           # samples where the adapter raised (failures)
+    n_truncated: int                   # samples whose audio the adapter cut to its limit (over_limit)
+    protocol: str                      # scoring protocol used for this task
     parse_failure_rate: float          # (failed + missing) / n
     parsers: dict[str, int]            # which parser ran how often
     predictions: str                   # path (relative to the run dir) of the raw outputs
