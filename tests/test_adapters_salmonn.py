@@ -73,6 +73,7 @@ def test_batch_equals_one_at_a_time_and_long_audio_fails(salmonn):
     assert [g.meta["audio_tokens"] for g in out[:2]] == [88, 88]
     assert out[2].error is None and out[2].meta["truncated_from_s"] == 31.0   # cut at 30 s, as released
     assert out[2].meta["audio_tokens"] == 88 and adapter.config()["over_limit"] == "truncate"
+    assert adapter.config()["beats_chunking"] == "whole" and adapter.model.audio_config.beats_chunking == "whole"
     model, extractor, _ = salmonn
     fail = SalmonnAdapter.from_components(model, feature_extractor=extractor, max_new_tokens=5, num_beams=2,
                                           over_limit="fail")

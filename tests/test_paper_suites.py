@@ -113,3 +113,14 @@ def test_score_records_the_protocol(tmp_path):
     assert data["metric_suites"][0]["mode"] == "top1" and data["metric_suites"][0]["tolerance"] == 0.0
     assert main(["score", "--task", "tag", "--predictions", str(preds), "-o", str(out), "-q"]) == 0
     assert json.loads(out.read_text())["protocol"] == "timebench"
+
+
+def test_leaderboard_prints_the_gap_of_a_stored_run(tmp_path, capsys, monkeypatch):
+    suite = _write(tmp_path, BASE + "published: [{model: o, task: tag, metric: R1@0.5, value: 90, source: 'p'}]\n"
+                   f"out: {tmp_path / 'run'}\n")
+    monkeypatch.setenv("TIMEBENCH_SUITES_PATH", str(tmp_path))
+    assert main(["run", "--suite", "s", "--no-progress", "--limit", "3", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["leaderboard", str(tmp_path / "run" / "results.json")]) == 0
+    out = capsys.readouterr().out
+    assert "gap to the published table (s)" in out and "+10.0" in out
