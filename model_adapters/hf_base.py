@@ -352,7 +352,9 @@ class HFAudioLMAdapter(ModelAdapter):
 
     def samples(self) -> bool:
         """Whether decoding samples (then each request is generated alone, seeded)."""
-        return bool(self.generation_config().do_sample)
+        if self.settings.get("decoding") == "checkpoint":
+            return bool(self.generation_config().do_sample)
+        return bool(self.settings.get("do_sample"))
 
     def _checkpoint_generation_config(self, suppress: Sequence[int] = ()):
         """The checkpoint's ``generation_config`` with only ``max_new_tokens`` (and stop / pad ids) set."""
