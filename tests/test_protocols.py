@@ -212,14 +212,20 @@ def test_spotsound_text_path_clips_drops_short_and_merges():
 # ------------------------------------------------------------------------------------------------
 # detection: sed_eval itself is the reference
 # ------------------------------------------------------------------------------------------------
+def _random_events(rng, label, min_length):
+    """1-4 events on the 0.1-s grid within 10 s, each labelled ``label(rng)``."""
+    out = []
+    for _ in range(rng.randint(1, 4)):
+        s = _grid(rng, 0, 8)
+        out.append(Event(s, round(s + _grid(rng, min_length, 2), 1), label(rng)))
+    return out
+
+
 def _sed_data(labels, seed=5, n=N):
     rng = random.Random(seed)
     refs, preds = [], []
     for i in range(n):
-        ref_ev = []
-        for _ in range(rng.randint(1, 4)):
-            s = _grid(rng, 0, 8)
-            ref_ev.append(Event(s, round(s + _grid(rng, 0.2, 2), 1), rng.choice(labels)))
+        ref_ev = _random_events(rng, lambda r: r.choice(labels), 0.2)
         refs.append(Reference(id=f"s{i}", duration=20.0, events=tuple(ref_ev)))  # nothing clipped
         if i % 7 == 0:
             continue                                               # no prediction
@@ -355,10 +361,7 @@ def _dac_data(seed=7, n=N):
     rng = random.Random(seed)
     refs, preds = [], []
     for i in range(n):
-        ref_ev = []
-        for _ in range(rng.randint(1, 4)):
-            s = _grid(rng, 0, 8)
-            ref_ev.append(Event(s, round(s + _grid(rng, 0.5, 2), 1), _caption(rng)))
+        ref_ev = _random_events(rng, _caption, 0.5)
         refs.append(Reference(id=f"d{i}", duration=12.0, events=tuple(ref_ev)))
         if i % 6 == 0:
             continue                                          # no prediction
