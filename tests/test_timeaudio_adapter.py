@@ -46,6 +46,9 @@ def test_settings_are_coerced_and_recorded():
 @pytest.mark.parametrize("settings,field", [({"token_merge": "maybe"}, "token_merge"),
                                             ({"num_beams": "four"}, "num_beams"),
                                             ({"merge_impl": "triton"}, "merge_impl"),
+                                            ({"merge_ties": "last"}, "merge_ties"),
+                                            ({"over_limit": "skip"}, "over_limit"),
+                                            ({"beats_chunking": "pieces"}, "beats_chunking"),
                                             ({"num_beam": 4}, "num_beam")])
 def test_bad_settings_raise_input_error(settings, field):
     with pytest.raises(InputError) as err:
