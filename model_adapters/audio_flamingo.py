@@ -253,8 +253,12 @@ class AudioFlamingo3Adapter(HFAudioLMAdapter):
         ids = enc["input_ids"].to(self.device)
         attn = enc["attention_mask"].to(self.device)
         embeds = self.inputs_embeds(ids, feats.to(self.device), fmask.to(self.device), n_feats, placed)
-        out = self.model.generate(inputs_embeds=embeds, attention_mask=attn, generation_config=self.generation_config())
-        texts_out, n_gen = self._decode(out, 0)
+        # input_ids go along with the embeddings (used for the first step) so that logits processors
+        # see the prompt as the release's generate(**inputs) does: a repetition penalty (1.05 in
+        # AF3-hf's generation_config) then covers the prompt tokens too, not only the new ones
+        out = self.model.generate(input_ids=ids, inputs_embeds=embeds, attention_mask=attn,
+                                  generation_config=self.generation_config())
+        texts_out, n_gen = self._decode(out, ids.shape[1])
         return [Generation(text=text, meta={
             "prompt_tokens": int(p), "audio_tokens": int(k), "audio_features": int(f), "generated_tokens": int(g),
             "audio_seconds": round(it.waveform.shape[0] / self.sample_rate, 3)})
