@@ -524,3 +524,16 @@ def test_coco_ptb_protocol_equals_pycocoevalcap(monkeypatch):
         assert row["ROUGE_L"] == pytest.approx(want_l, abs=1e-12)
         assert row["ROUGE_1"] == pytest.approx(want_1, abs=1e-12)
     assert "3.5" in " ".join(t[0] for t in tok.values())      # PTB keeps decimals whole
+
+
+def test_spotsound_protocol_on_a_task_with_absent_events():
+    """Negatives (present: false) stay out of the set-IoU metrics; positives are scored as SpotSound."""
+    task = get_task("spotsound")
+    refs, preds = _grounding_data(6)
+    rng = random.Random(6)
+    negatives = [Reference(id=f"n{i}", duration=30.0, query="q", present=False) for i in range(60)]
+    neg_preds = [Prediction(id=f"n{i}", events=(Event(1.0, 2.0),) if rng.random() < 0.3 else ()) for i in range(60)]
+    report = score(task, refs + negatives, preds + neg_preds, protocol="spotsound")
+    _check(report.metrics, _set_reference(refs, preds, (0.3, 0.5, 0.7)))
+    suites = {d["suite"]: d for d in report.to_json()["metric_suites"]}
+    assert suites["presence"]["tolerance"] == 0.0 and suites["grounding"]["tolerance"] == 0.0
