@@ -28,9 +28,21 @@ audio is refused), each window a 128-bin log-mel padded to 30 s; ``N = ((L - 1) 
 that SpotSound's dropped tail stays inside each clip of a batch (the release ran one clip at a
 time); a test checks that plain AF3 gives the same as the model's own forward.
 
-Decoding (see :mod:`.hf_base`): greedy, ``max_new_tokens=500`` (SpotSound ``inference.py``); AF3-hf's
-``generation_config.json`` samples (``temperature=0.7, top_p=0.8, top_k=20,
-repetition_penalty=1.05``) and is not used.
+Decoding (see :mod:`.hf_base`), setting ``decoding``:
+
+* ``spotsound`` default ``checkpoint``: SpotSound's ``inference.py`` calls
+  ``model.generate(**inputs, max_new_tokens=500)`` and nothing else, so the checkpoint's
+  ``generation_config`` decides -- for AF3-hf ``do_sample=True, temperature=0.7, top_k=20,
+  top_p=0.8, repetition_penalty=1.05`` (the LoRA ships none).  Sampling is seeded per request
+  (``Request.seed``) and run one request at a time; the resolved values are recorded in
+  results.json (``config.generation``).  ``decoding=greedy`` is the named deviation (greedy,
+  ``repetition_penalty=1.0``; deterministic, not the release's decoding).
+* ``audio-flamingo-3`` default ``greedy`` (the SpotSound paper does not say how its AF3 baseline
+  was decoded); ``decoding=checkpoint`` gives AF3-hf's sampling.
+
+Audio over ``max_audio_len`` (600 s): truncated by default, as the AF3-hf processor does (20
+windows of 30 s; ``over_limit=truncate``, counted per task as ``n_truncated``); ``over_limit=fail``
+makes it a failure of that sample.
 """
 
 from __future__ import annotations
@@ -91,7 +103,11 @@ class AudioFlamingo3Adapter(HFAudioLMAdapter):
                 "lora": Setting(None, doc="LoRA adapter folder or hub id (peft); none: the base model"),
                 "timestamps": Setting(False, "bool", doc="SpotSound's timestamp-interleaved audio input"),
                 "system_prompt": Setting(AF3_SYSTEM_PROMPT),
-                "max_audio_len": Setting(600.0, "float", minimum=1.0, doc="the processor's cap in seconds")}
+                "max_audio_len": Setting(600.0, "float", minimum=1.0, doc="the processor's cap in seconds"),
+                "over_limit": Setting("truncate", choices=("truncate", "fail"),
+                                      doc="audio over max_audio_len: truncate (as the processor) or fail"),
+                "decoding": Setting("greedy", choices=("greedy", "checkpoint"),
+                                    doc="greedy (settings) or the checkpoint's generation_config")}
 
     # -- loading --------------------------------------------------------------------------------------
     def _check_settings(self) -> None:
@@ -237,8 +253,12 @@ class AudioFlamingo3Adapter(HFAudioLMAdapter):
         ids = enc["input_ids"].to(self.device)
         attn = enc["attention_mask"].to(self.device)
         embeds = self.inputs_embeds(ids, feats.to(self.device), fmask.to(self.device), n_feats, placed)
-        out = self.model.generate(inputs_embeds=embeds, attention_mask=attn, generation_config=self.generation_config())
-        texts_out, n_gen = self._decode(out, 0)
+        # input_ids go along with the embeddings (used for the first step) so that logits processors
+        # see the prompt as the release's generate(**inputs) does: a repetition penalty (1.05 in
+        # AF3-hf's generation_config) then covers the prompt tokens too, not only the new ones
+        out = self.model.generate(input_ids=ids, inputs_embeds=embeds, attention_mask=attn,
+                                  generation_config=self.generation_config())
+        texts_out, n_gen = self._decode(out, ids.shape[1])
         return [Generation(text=text, meta={
             "prompt_tokens": int(p), "audio_tokens": int(k), "audio_features": int(f), "generated_tokens": int(g),
             "audio_seconds": round(it.waveform.shape[0] / self.sample_rate, 3)})
@@ -252,4 +272,6 @@ class SpotSoundAdapter(AudioFlamingo3Adapter):
     display_name = "SpotSound"
     SETTINGS: ClassVar[Mapping[str, Setting]] = {**AudioFlamingo3Adapter.SETTINGS,
                 "lora": Setting("Loie/SpotSound", doc="the SpotSound LoRA (folder or hub id)"),
+                "decoding": Setting("checkpoint", choices=("checkpoint", "greedy"),
+                                    doc="checkpoint: as SpotSound's inference.py; greedy: named deviation"),
                 "timestamps": Setting(True, "bool", doc="SpotSound's timestamp-interleaved audio input")}

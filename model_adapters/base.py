@@ -10,8 +10,10 @@ What an adapter declares (class attributes):
   parser), ``"events"`` (structured intervals), ``"frame_scores"`` (per-frame class scores, the
   only input that gets PSDS), ``"presence"`` (an explicit yes/no);
 * ``sample_rate``: the rate at which it wants ``Request.waveform`` (None: it reads paths itself);
-* ``max_audio_seconds``: the longest audio it accepts (None: no limit); the runner records a
-  failure for longer audio instead of silently truncating;
+* ``max_audio_seconds``: the longest audio it accepts (None: no limit).  What happens to longer
+  audio is the adapter's ``over_limit`` attribute: ``"fail"`` (the base default: the runner
+  records a failure) or ``"truncate"`` (the adapter cuts the audio as its released code does and
+  marks the generation with :func:`mark_truncated`; the runner counts ``n_truncated`` per task);
 * ``needs_reference``: only the oracle baseline sets this; the runner then attaches the
   reference to each request.  No real model ever sees references.
 
@@ -43,7 +45,7 @@ if TYPE_CHECKING:  # keep import light: numpy only for type hints
     from timebench.types import Event, Reference
 
 __all__ = ["Request", "Generation", "FrameScores", "ModelAdapter", "OUTPUT_KINDS", "TRUE_WORDS",
-           "setting_bool"]
+           "mark_truncated", "setting_bool"]
 
 OUTPUT_KINDS = frozenset({"text", "events", "frame_scores", "presence"})
 #: Spellings of true (and false) accepted for a boolean setting or environment variable.
@@ -123,6 +125,17 @@ class Generation:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
 
+def mark_truncated(gen: Generation, seconds: float | None, limit: float | None) -> Generation:
+    """``gen`` with ``meta["truncated_from_s"]`` / ``meta["truncated_to_s"]`` when its audio of
+    ``seconds`` was cut to ``limit`` (``seconds=None``: unchanged)."""
+    if seconds is None or gen is None:
+        return gen
+    from dataclasses import replace
+
+    return replace(gen, meta={**dict(gen.meta), "truncated_from_s": round(float(seconds), 3),
+                              "truncated_to_s": float(limit) if limit is not None else None})
+
+
 class ModelAdapter(ABC):
     """Base class of every model adapter (see the module docstring)."""
 
@@ -130,6 +143,8 @@ class ModelAdapter(ABC):
     outputs: ClassVar[frozenset[str]] = frozenset({"text"})
     sample_rate: ClassVar[int | None] = 16000
     max_audio_seconds: ClassVar[float | None] = None
+    #: ``"fail"`` or ``"truncate"`` for audio over ``max_audio_seconds`` (see the module docstring)
+    over_limit: str = "fail"
     needs_reference: ClassVar[bool] = False
     #: Settings that do not change outputs (device, batch size, ...) and stay out of the fingerprint.
     runtime_settings: ClassVar[frozenset[str]] = frozenset(

@@ -14,7 +14,12 @@
   (tests build tiny random-initialised ones);
 * **device / dtype**: ``device="auto"`` is CUDA when available; ``dtype="auto"`` is bfloat16 on a
   GPU and float32 on CPU;
-* **decoding**: an explicit :class:`transformers.GenerationConfig` built from the settings only
+* **decoding**: with ``decoding="checkpoint"`` (an adapter whose released inference calls
+  ``generate`` with only ``max_new_tokens``, e.g. SpotSound) the checkpoint's own
+  ``generation_config`` with ``max_new_tokens`` from the settings -- sampling included; the values
+  it resolved to are recorded in ``config()["generation"]``.  Otherwise (adapters that do not
+  declare the setting, or ``decoding="greedy"``) an explicit
+  :class:`transformers.GenerationConfig` built from the settings only
   (greedy by default: ``do_sample=False``, ``num_beams=1``, ``repetition_penalty=1.0``).  The
   sampling defaults a checkpoint ships in its ``generation_config.json`` (Qwen2-Audio-Instruct:
   ``top_k=20, top_p=0.5, temperature=0.7, repetition_penalty=1.1``; AF3-hf: ``top_k=20,
@@ -49,7 +54,7 @@ import numpy as np
 
 from timebench.errors import InputError, TimebenchError
 
-from .base import TRUE_WORDS, Generation, ModelAdapter, Request, setting_bool
+from .base import TRUE_WORDS, Generation, ModelAdapter, Request, mark_truncated, setting_bool
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -228,6 +233,7 @@ class HFAudioLMAdapter(ModelAdapter):
         spec["model"] = Setting(self.default_model or self.hub_id, doc=spec["model"].doc)
         resolved = resolve_settings(spec, settings, where=where)
         super().__init__(**resolved)
+        self.over_limit = str(self.settings.get("over_limit") or "fail")
         self._check_settings()
         self.device, self.torch_dtype = self._device_dtype()
         self.settings["dtype"] = str(self.torch_dtype).replace("torch.", "")
@@ -240,6 +246,8 @@ class HFAudioLMAdapter(ModelAdapter):
             self.model, self.tokenizer, self.feature_extractor = self._load_components(self.settings["model"])
         self.model.eval()
         self._setup()
+        if self.settings.get("decoding") == "checkpoint":   # record what the checkpoint decided
+            self.settings["generation"] = self.resolved_decoding()
 
     # -- construction -----------------------------------------------------------------------------
     @classmethod
@@ -342,11 +350,42 @@ class HFAudioLMAdapter(ModelAdapter):
         pad = self.tokenizer.pad_token_id
         return int(pad) if pad is not None else self.stop_token_ids()[0]
 
+    def samples(self) -> bool:
+        """Whether decoding samples (then each request is generated alone, seeded)."""
+        if self.settings.get("decoding") == "checkpoint":
+            return bool(self.generation_config().do_sample)
+        return bool(self.settings.get("do_sample"))
+
+    def _checkpoint_generation_config(self, suppress: Sequence[int] = ()):
+        """The checkpoint's ``generation_config`` with only ``max_new_tokens`` (and stop / pad ids) set."""
+        import copy
+
+        from transformers import GenerationConfig
+
+        base = getattr(self.model, "generation_config", None)
+        gen = copy.deepcopy(base) if base is not None else GenerationConfig()
+        gen.max_new_tokens = self.settings["max_new_tokens"]
+        gen.max_length = None
+        gen.eos_token_id = self.stop_token_ids()
+        if gen.pad_token_id is None:
+            gen.pad_token_id = self.pad_token_id
+        if suppress:
+            gen.suppress_tokens = list(suppress)
+        return gen
+
+    def resolved_decoding(self) -> dict[str, Any]:
+        """The decoding values in effect (recorded in ``config()`` when they come from the checkpoint)."""
+        g = self.generation_config()
+        return {k: getattr(g, k, None) for k in ("do_sample", "temperature", "top_k", "top_p",
+                                                 "repetition_penalty", "num_beams", "max_new_tokens")}
+
     def generation_config(self, *, suppress: Sequence[int] = ()):
-        """The explicit decoding configuration (see the module docstring)."""
+        """The decoding configuration (see the module docstring)."""
         from transformers import GenerationConfig
 
         s = self.settings
+        if s.get("decoding") == "checkpoint":
+            return self._checkpoint_generation_config(suppress)
         kwargs: dict[str, Any] = {
             "max_new_tokens": s["max_new_tokens"], "num_beams": s["num_beams"], "do_sample": s["do_sample"],
             "repetition_penalty": s["repetition_penalty"], "length_penalty": 1.0,
@@ -366,6 +405,7 @@ class HFAudioLMAdapter(ModelAdapter):
         results: list[Generation | None] = [None] * len(requests)
         items: list[Item] = []
         limit = self.max_audio_seconds  # the runner checks it too (from the reference duration)
+        truncated: dict[int, float] = {}
         for i, request in enumerate(requests):
             try:
                 wav = load_waveform(request, self.sample_rate)
@@ -374,15 +414,18 @@ class HFAudioLMAdapter(ModelAdapter):
                 continue
             seconds = wav.shape[0] / self.sample_rate
             if limit is not None and seconds > limit + 1e-6:
-                results[i] = Generation(error=f"audio is {seconds:.2f} s, longer than the {limit:g} s "
-                                              f"{self.display_name or self.name} accepts")
-                continue
+                if self.over_limit != "truncate":
+                    results[i] = Generation(error=f"audio is {seconds:.2f} s, longer than the {limit:g} s "
+                                                  f"{self.display_name or self.name} accepts")
+                    continue
+                truncated[i] = seconds                     # cut as the release does; counted
+                wav = wav[: round(limit * self.sample_rate)]
             items.append(Item(i, request, wav))
-        size = 1 if self.settings.get("do_sample") else self.settings["batch_size"]
+        size = 1 if self.samples() else self.settings["batch_size"]
         for start in range(0, len(items), size):
             group = items[start:start + size]
             for item, gen in zip(group, self._run_safely(group)):
-                results[item.index] = gen
+                results[item.index] = mark_truncated(gen, truncated.get(item.index), limit)
         return [g if g is not None else Generation(error="not generated") for g in results]
 
     def _run_safely(self, group: list[Item]) -> list[Generation]:
@@ -402,7 +445,7 @@ class HFAudioLMAdapter(ModelAdapter):
     def _run_seeded(self, group: list[Item]) -> list[Generation]:
         import torch
 
-        if self.settings.get("do_sample"):
+        if self.samples():
             torch.manual_seed(int(group[0].request.seed))
         with torch.inference_mode():
             return self._run_batch(group)

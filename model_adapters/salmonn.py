@@ -20,10 +20,13 @@ What the model sees (``configs/decode_config.yaml`` ``prompt_template`` and ``cl
 ``<SpeechHere>`` and the audio tokens (one per 0.34-s window, 88 for up to 30 s) go between the
 two parts as embeddings.  ``<Speech>`` is plain text.
 
-Audio: 16 kHz, padded to 1 s, one 30-s Whisper window.  SALMONN's CLI silently truncates to 30 s;
-here ``max_len`` (default 30) is declared as ``max_audio_seconds`` so the runner records longer
-audio as a failure.  ``max_len`` may be raised (up to 180): audio is then cut into 30-s chunks with
-TimeAudio's rule (a tail under 5 s dropped) -- timebench's extension, not SALMONN's behaviour.
+Audio: 16 kHz, padded to 1 s, one 30-s Whisper window.  SALMONN's CLI truncates to 30 s, and so
+does this adapter by default (``over_limit=truncate``, ``max_len=30``); each cut clip is marked and
+counted per task as ``n_truncated`` in results.json.  ``over_limit=fail`` (named deviation) makes
+longer audio a failure of that sample instead.  ``max_len`` may be raised (up to 180): audio is
+then cut into 30-s chunks with TimeAudio's rule (a tail under 5 s dropped) -- timebench's
+extension, not SALMONN's behaviour.  BEATs runs over the whole clip (``beats_chunking=whole``, as
+released); ``chunked`` is a named memory-saving deviation.
 
 Decoding: SALMONN's ``decode_config.yaml`` ``generate`` block: beam search with 4 beams,
 ``max_new_tokens=200``, ``min_length=1``, ``repetition_penalty=1.0``, ``length_penalty=1.0``.
@@ -139,7 +142,10 @@ class SalmonnAdapter(HFAudioLMAdapter):
         "batch_size": Setting(4, "int", minimum=1), "encoder_batch_size": Setting(8, "int", minimum=1),
         "num_beams": Setting(4, "int", minimum=1), "max_new_tokens": Setting(200, "int", minimum=1),
         "max_len": Setting(30.0, "float", minimum=1.0, doc="longest audio in seconds (SALMONN: 30)"),
-        "beats_chunking": Setting("chunked", choices=("chunked", "whole")),
+        "beats_chunking": Setting("whole", choices=("whole", "chunked"),
+                                  doc="whole: as released; chunked: 30-s pieces (named deviation)"),
+        "over_limit": Setting("truncate", choices=("truncate", "fail"),
+                              doc="audio over max_len: truncate (as released) or fail the sample"),
         "local_files_only": Setting(None, "bool"),
     }
     runtime_settings = HFAudioLMAdapter.runtime_settings | frozenset({"encoder_batch_size"})

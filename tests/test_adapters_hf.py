@@ -323,7 +323,51 @@ def test_af3_batch_equals_one_at_a_time(af3):
     reqs = [_req(2.5, 1), _req(7.0, 2)]
     batch = adapter.generate(reqs)
     assert [g.text for g in batch] == [adapter.generate([r])[0].text for r in reqs]
-    assert adapter.generate([_req(601.0, 3)])[0].error.startswith("audio is 601.00 s")
+    model, processor, _ = af3
+    fail = AudioFlamingo3Adapter.from_components(model, processor, max_new_tokens=5, over_limit="fail",
+                                                 max_audio_len=30.0)
+    assert fail.generate([_req(33.0, 3)])[0].error.startswith("audio is 33.00 s")
+    cut = AudioFlamingo3Adapter.from_components(model, processor, max_new_tokens=5, max_audio_len=30.0)
+    long, short = cut.generate([_req(33.0, 3), Request(id="s", prompt=PROMPT, task="tag",
+                                                       waveform=_req(33.0, 3).waveform[: 30 * SR], sample_rate=SR)])
+    assert long.meta["truncated_from_s"] == 33.0 and long.text == short.text   # as the processor: cut at the cap
+
+
+def test_spotsound_decodes_with_the_checkpoints_generation_config(af3):
+    """SpotSound's inference.py passes only max_new_tokens: the checkpoint's sampling settings apply."""
+    model, processor, _ = af3
+    saved = model.generation_config
+    try:
+        model.generation_config = type(saved)(do_sample=True, temperature=0.7, top_k=20, top_p=0.8,
+                                              repetition_penalty=1.05, eos_token_id=saved.eos_token_id)
+        spot = SpotSoundAdapter.from_components(model, processor, lora="none")
+        g = spot.generation_config()
+        assert (g.do_sample, g.temperature, g.top_k, g.top_p, g.repetition_penalty, g.max_new_tokens) == \
+            (True, 0.7, 20, 0.8, 1.05, 500)
+        assert spot.samples() and spot.config()["decoding"] == "checkpoint"
+        recorded = dict(spot.config()["generation"])
+        assert recorded.pop("num_beams") in (None, 1)      # transformers leaves it unset (= 1)
+        assert recorded == {"do_sample": True, "temperature": 0.7, "top_k": 20, "top_p": 0.8,
+                            "repetition_penalty": 1.05, "max_new_tokens": 500}
+        a, b = _req(2.0, 1), _req(2.0, 1)
+        b = Request(id="b", prompt=a.prompt, task="tag", waveform=a.waveform, sample_rate=SR, seed=a.seed)
+        import warnings
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            first = spot.generate([a])[0]
+        assert first.error is None
+        # the prompt ids go with the embeddings: the repetition penalty covers the prompt, as released
+        assert not any("only to newly generated tokens" in str(w.message) for w in caught)
+        assert first.text == spot.generate([b])[0].text                        # seeded per request
+        greedy = SpotSoundAdapter.from_components(model, processor, lora="none", decoding="greedy")
+        g = greedy.generation_config()
+        assert not g.do_sample and g.repetition_penalty == 1.0 and not greedy.samples()
+        assert "generation" not in greedy.config() and greedy.fingerprint() != spot.fingerprint()
+        plain = AudioFlamingo3Adapter.from_components(model, processor)
+        assert plain.config()["decoding"] == "greedy" and not plain.generation_config().do_sample
+    finally:
+        model.generation_config = saved
 
 
 def test_spotsound_interleaves_timestamps_and_drops_the_partial_second(af3):

@@ -71,7 +71,13 @@ def test_batch_equals_one_at_a_time_and_long_audio_fails(salmonn):
     out = adapter.generate(reqs)
     assert [g.text for g in out[:2]] == [adapter.generate([r])[0].text for r in reqs[:2]]
     assert [g.meta["audio_tokens"] for g in out[:2]] == [88, 88]
-    assert "longer than the 30 s" in out[2].error          # SALMONN's 30-s limit, never truncated
+    assert out[2].error is None and out[2].meta["truncated_from_s"] == 31.0   # cut at 30 s, as released
+    assert out[2].meta["audio_tokens"] == 88 and adapter.config()["over_limit"] == "truncate"
+    assert adapter.config()["beats_chunking"] == "whole" and adapter.model.audio_config.beats_chunking == "whole"
+    model, extractor, _ = salmonn
+    fail = SalmonnAdapter.from_components(model, feature_extractor=extractor, max_new_tokens=5, num_beams=2,
+                                          over_limit="fail")
+    assert "longer than the 30 s" in fail.generate([reqs[2]])[0].error   # the named deviation
 
 
 def test_longer_audio_with_timeaudio_chunking():

@@ -145,3 +145,23 @@ def test_torn_cache_line_is_skipped_and_recomputed(tmp_path):
     assert strip_volatile(first)["results"] == strip_volatile(second)["results"]
     text = part.read_text()
     assert text.count("\n") == len(lines) + 1  # torn line kept on its own line, sample re-added
+
+
+@pytest.mark.parametrize("policy", ["truncate", "fail"])
+def test_truncation_is_counted_per_task(tmp_path, policy):
+    """Audio over the adapter's limit: cut and counted (``n_truncated``), or failed (named setting)."""
+    from timebench.cli import main
+
+    out = tmp_path / "run"
+    model = f"fake_adapters:Cutter[limit=22.5,over_limit={policy}]"
+    assert main(["run", "--tasks", "tag", "--models", model, "--out", str(out), "--no-progress",
+                 "--quiet"]) == 0
+    results = json.loads((out / "results.json").read_text())
+    res = next(iter(results["results"].values()))["tag"]
+    refs = [json.loads(line) for line in (out / "references" / "tag.jsonl").read_text().splitlines()]
+    over = sum(1 for r in refs if r["duration"] > 22.5)
+    assert 0 < over < len(refs)
+    if policy == "truncate":
+        assert res["n_truncated"] == over and res["n_generation_errors"] == 0
+    else:
+        assert res["n_truncated"] == 0 and res["n_generation_errors"] == over

@@ -46,6 +46,9 @@ def test_settings_are_coerced_and_recorded():
 @pytest.mark.parametrize("settings,field", [({"token_merge": "maybe"}, "token_merge"),
                                             ({"num_beams": "four"}, "num_beams"),
                                             ({"merge_impl": "triton"}, "merge_impl"),
+                                            ({"merge_ties": "last"}, "merge_ties"),
+                                            ({"over_limit": "skip"}, "over_limit"),
+                                            ({"beats_chunking": "pieces"}, "beats_chunking"),
                                             ({"num_beam": 4}, "num_beam")])
 def test_bad_settings_raise_input_error(settings, field):
     with pytest.raises(InputError) as err:
@@ -54,9 +57,12 @@ def test_bad_settings_raise_input_error(settings, field):
 
 
 def test_errors_are_per_sample_and_order_is_kept(adapter):
+    fail = TimeAudioAdapter.from_tiny_config(seed=0, max_new_tokens=8, num_beams=2, batch_size=2, token_merge=True,
+                                             over_limit="fail")
+    assert fail.config()["over_limit"] == "fail" and adapter.config()["over_limit"] == "truncate"
     reqs = [_request(0, 3), Request(id="rate", prompt=QUESTION, task="grounding", waveform=_wave(2), sample_rate=8000),
             _request(2, 40), _request(3, 200), _request(4, 1.5)]
-    out = adapter.generate(reqs)
+    out = fail.generate(reqs)
     assert len(out) == 5
     assert "16000 Hz" in out[1].error and "longer than max_len 180" in out[3].error
     for i in (0, 2, 4):
@@ -130,3 +136,22 @@ def test_generate_parse_score_end_to_end():
     # the raw text through TimeAudio's own pipeline gives the same interval
     raw = parse(gen.meta["raw_text"], pipeline="timeaudio", duration=12.0)
     assert [(e.onset, e.offset) for e in raw.events] == [(3.2, 10.5)]
+
+
+def test_release_defaults_are_recorded():
+    a = TimeAudioAdapter.from_tiny_config()
+    cfg = a.config()
+    assert cfg["beats_chunking"] == "whole" and cfg["merge_ties"] == "release" and cfg["over_limit"] == "truncate"
+    assert a.model.audio_config.beats_chunking == "whole" and a.model.audio_config.merge.tie_break == "release"
+    b = TimeAudioAdapter.from_tiny_config(beats_chunking="chunked", merge_ties="stable")
+    assert b.model.audio_config.merge.tie_break == "stable" and a.fingerprint() != b.fingerprint()
+
+
+def test_audio_over_max_len_is_truncated_like_the_release_and_marked():
+    a = TimeAudioAdapter.from_tiny_config(seed=0, max_new_tokens=2, num_beams=1, max_len=31)
+    long, short = _request(0, 45), Request(id="cut", prompt=QUESTION, task="grounding",
+                                             waveform=_wave(45, 0)[: 31 * SR], sample_rate=SR)
+    out_long, out_short = a.generate([long, short])
+    assert out_long.error is None and out_long.meta["truncated_from_s"] == 45.0
+    assert out_long.meta["truncated_to_s"] == 31.0 and "truncated_from_s" not in out_short.meta
+    assert out_long.meta["windows"] == out_short.meta["windows"] and out_long.text == out_short.text

@@ -90,8 +90,15 @@ def test_window_scores_are_mean_probabilities():
     assert torch.allclose(scores, torch.full((5,), 1 / 17), atol=1e-6)
 
 
-def test_ties_go_to_the_earlier_window():
-    assert dominant_positions(torch.tensor([0.5, 0.5, 0.9, 0.5]), 2).tolist() == [0, 2]
+def test_stable_tie_break_gives_ties_to_the_earlier_window():
+    assert dominant_positions(torch.tensor([0.5, 0.5, 0.9, 0.5]), 2, "stable").tolist() == [0, 2]
+
+
+def test_release_tie_break_is_topk():
+    s = torch.full((44,), 1 / 17)
+    assert dominant_positions(s, 22).tolist() == sorted(torch.topk(s, 22).indices.tolist())
+    with pytest.raises(ValueError):
+        MergeSettings(tie_break="last")
 
 
 def _ragged(lengths, dim, gen, tied=False):

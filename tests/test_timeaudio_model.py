@@ -46,12 +46,13 @@ def _encode(model, extractor, waves):
 # windows L and LLM tokens after merging (released settings: 22 + 4 per segment, base 88):
 #   5 s:   Whisper 1 chunk = 1500 frames; BEATs 248 tokens -> L = 1500 // 17 = 88, not merged
 #   30 s:  1500 / 1496 -> 88
-#   31 s:  Whisper 1 chunk (the 1-s tail < 5 s is dropped); BEATs 1500 + 48 (1-s tail) = 1548 -> 91;
-#          merged: int(182 / 88) = 2 segments x 26 = 52
+#   31 s:  Whisper 1 chunk (the 1-s tail < 5 s is dropped); BEATs over the whole clip (default, as
+#          released) 1544 tokens -> 90; merged: int(180 / 88) = 2 segments x 26 = 52
+#          (beats_chunking=chunked: 1500 + 48 = 1548 -> 91)
 #   60 s:  3000 / 2996 -> 176 -> 4 x 26 = 104
 #   95 s:  Whisper 4 chunks (5-s tail kept) = 6000 -> 352 -> 8 x 26 = 208
 #   180 s: 9000 -> 529 -> 12 x 26 = 312
-@pytest.mark.parametrize("seconds,windows,merged", [(5, 88, 88), (30, 88, 88), (31, 91, 52), (60, 176, 104),
+@pytest.mark.parametrize("seconds,windows,merged", [(5, 88, 88), (30, 88, 88), (31, 90, 52), (60, 176, 104),
                                                     (95, 352, 208), (180, 529, 312)])
 def test_shapes_per_audio_length(model, extractor, seconds, windows, merged):
     enc, _ = _encode(model, extractor, [_wave(seconds)])
@@ -66,8 +67,13 @@ def test_without_merging_one_token_per_window(extractor):
     assert enc.windows == [176] and enc.counts == [176]
 
 
+def test_beats_runs_over_the_whole_clip_by_default():
+    assert tiny_config().beats_chunking == "whole"            # as released
+    assert plan_chunks(60 * SR, tiny_config()).beats == ((0, 60 * SR),)
+
+
 def test_chunk_rules():
-    cfg = tiny_config()
+    cfg = tiny_config(beats_chunking="chunked")
     plan = plan_chunks(int(34.9 * SR), cfg)
     assert plan.whisper == ((0, 30 * SR),)                          # 4.9-s tail dropped for Whisper
     assert plan.beats == ((0, 30 * SR), (30 * SR, int(34.9 * SR)))  # ... but BEATs hears it

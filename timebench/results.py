@@ -54,6 +54,7 @@ class TaskInfo(TypedDict):
     metric_suites: list     # suites with their parameters
     primary_metric: str     # ranks the leaderboard
     leaderboard_metrics: list   # shown in the per-task leaderboard tables
+    protocol: str           # scoring protocol (timebench/metrics/protocols.py) the run used
 
 
 class ModelInfo(TypedDict):
@@ -72,6 +73,8 @@ class TaskResult(TypedDict, total=False):
     n_generation_errors: int           # samples where the adapter raised (failures)
     parse_failure_rate: float          # samples without a usable prediction / n
     parse_failures: dict[str, int]     # those samples by reason (no_time, single_point, ...)
+    n_truncated: int                   # samples whose audio the adapter cut to its limit (over_limit)
+    protocol: str                      # scoring protocol used for this task
     parsers: dict[str, int]            # which parser ran how often
     predictions: str                   # path (relative to the run dir) of the raw outputs
     scores: str                        # path of the per-sample scores

@@ -115,6 +115,13 @@ class RunOptions:
     shard_timeout: float = 3600.0
     command: str = ""
     repeats: int = 1            # --repeats K: K decodes with seeds seed, seed+1, ...
+    #: scoring protocol for every task (``--protocol``), else per task (a suite's ``protocols:``),
+    #: else the task card's
+    protocol: str | None = None
+    protocols: Mapping[str, str] = field(default_factory=dict)
+
+    def protocol_for(self, task) -> str:
+        return self.protocol or self.protocols.get(task.name) or task.protocol
 
     @property
     def cache_root(self) -> Path:
@@ -317,7 +324,7 @@ def _generate(adapter, reqs, errors):
         if e is not None:
             out[i] = Generation(error=e)
     limit = adapter.max_audio_seconds
-    if limit is not None:
+    if limit is not None and getattr(adapter, "over_limit", "fail") != "truncate":
         for i in list(todo):
             d = reqs[i].duration
             if d is not None and d > limit + 1e-6:
@@ -474,6 +481,7 @@ def _run(tasks, models, options, rank, world) -> dict[str, Any]:
                 "source": loaded.source.replace(str(Path.home()), "~"),
                 "parser": task.parser, "prompt": task.prompt,
                 "metric_suites": [dict(m) for m in task.metrics],
+                "protocol": options.protocol_for(task),
                 "primary_metric": task.primary_metric,
                 "leaderboard_metrics": list(task.leaderboard_metrics),
                 "references": f"references/{task.name}.jsonl",
@@ -590,7 +598,8 @@ def _score_task(task, refs, items, records, labels, options, task_dir: Path, out
         fs = _frame_scores(gen)
         if fs is not None:
             frames[ref.id] = fs
-    report = score(task, refs, preds, parsed=parsed, frame_scores=frames, labels=labels)
+    report = score(task, refs, preds, parsed=parsed, frame_scores=frames, labels=labels,
+                   protocol=options.protocol_for(task))
     ci = bootstrap_intervals(report.resample, report.n, iterations=options.bootstrap,
                              confidence=options.confidence, seed=options.seed)
     from .intervals import merge_intervals
@@ -601,6 +610,8 @@ def _score_task(task, refs, items, records, labels, options, task_dir: Path, out
     rel = task_dir.relative_to(out_dir)
     j = report.to_json()
     notes = [n for _, r in report.suites for n in r.notes]
+    n_truncated = sum(1 for ref in refs if (by_id.get(ref.id) or {}).get("generation", {})
+                      .get("meta", {}).get("truncated_from_s") is not None)
     result = {
         "metrics": j["metrics"],
         "ci": {k: v for k, v in ci.items() if k in j["metrics"]},
@@ -609,6 +620,8 @@ def _score_task(task, refs, items, records, labels, options, task_dir: Path, out
         "n_missing": report.n_missing,
         "n_parse_failed": j["n_parse_failed"] - n_errors,
         "n_generation_errors": n_errors,
+        "n_truncated": n_truncated,
+        "protocol": report.protocol,
         "parse_failure_rate": report.parse_failure_rate,
         "parse_failures": j["parse_failures"],
         "parsers": j["parsers"],

@@ -54,6 +54,7 @@ class ScoreReport:
     n_text_ignored: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
     parse_failures: dict[str, int] = field(default_factory=dict)
+    protocol: str = "timebench"
 
     @property
     def n(self) -> int:
@@ -104,6 +105,7 @@ class ScoreReport:
             "n_missing": self.n_missing,
             "n_parse_failed": self.n_failed - self.n_missing,
             "parsers": dict(self.parsers),
+            "protocol": self.protocol,
             "metric_suites": [suite.describe() for suite, _ in self.suites],
             "samples_hash": self.samples_hash,
             "n_text_ignored": self.n_text_ignored,
@@ -172,13 +174,16 @@ def _parser_options(task: Task, pipeline: str) -> dict[str, Any] | None:
 
 def parse_prediction(task: Task, ref: Reference, pred: Prediction | None, *,
                      parser: str | None = None, labels: Sequence[str] | None = None,
-                     extra_options: Mapping[str, Any] | None = None) -> ParsedAnswer:
-    """Turn one prediction into a :class:`ParsedAnswer` for ``ref`` under ``task``'s rules."""
+                     extra_options: Mapping[str, Any] | None = None,
+                     protocol=None) -> ParsedAnswer:
+    """Turn one prediction into a :class:`ParsedAnswer` for ``ref`` under ``task``'s rules
+    (and the parser options / clipping of ``protocol``, a :class:`~.metrics.protocols.Protocol`)."""
     if pred is None:
         return ParsedAnswer(failed=True, parser="missing", notes=("missing prediction",),
                             reason="missing")
     if pred.events is not None:
-        events, notes = clip_events(pred.events, ref.duration)
+        clip = protocol is None or protocol.clip_to_duration
+        events, notes = clip_events(pred.events, ref.duration if clip else None)
         absent = pred.present is False or (not events and pred.present is None)
         if pred.present is False and events:
             notes = notes + ("present: false with events given; the events count",)
@@ -198,6 +203,12 @@ def parse_prediction(task: Task, ref: Reference, pred: Prediction | None, *,
 
     name = parser or task.parser_for(ref)
     options = task_parser_options(task, name)
+    if protocol is not None and protocol.parser_options:
+        from .parsing import get_pipeline
+
+        known = get_pipeline(name).option_defaults()
+        options = {**(options or {}),
+                   **{k: v for k, v in protocol.parser_options.items() if k in known}}
     if extra_options:
         options = {**(options or {}), **extra_options}
     vocab = labels
@@ -215,7 +226,7 @@ def score(task: Task, references: Sequence[Reference], predictions: Sequence[Pre
           *, parser: str | None = None, metric_overrides: Mapping[str, Mapping[str, Any]] | None = None,
           predictions_path: str | None = None, parsed: Mapping[str, ParsedAnswer] | None = None,
           frame_scores: Mapping[str, Any] | None = None,
-          labels: Sequence[str] | None = None,
+          labels: Sequence[str] | None = None, protocol: str | None = None,
           label_map: Mapping[str, Any] | None = None) -> ScoreReport:
     """Score ``predictions`` against ``references`` under ``task``.
 
@@ -223,7 +234,12 @@ def score(task: Task, references: Sequence[Reference], predictions: Sequence[Pre
     "top1"}}``).  ``parsed`` lets a caller that already parsed (the runner) pass its answers.
     ``labels`` fixes the class vocabulary (default: :func:`task_labels`).  ``label_map``
     overrides the card's label-mapping settings (:mod:`timebench.labels.apply`).
+    ``protocol`` names the scoring convention (:mod:`.metrics.protocols`; default: the task
+    card's): its suite parameters apply first, ``metric_overrides`` on top.
     """
+    from .metrics.protocols import get_protocol
+
+    proto = get_protocol(protocol or task.protocol)
     if isinstance(predictions, Mapping):
         pred_map = dict(predictions)
     else:
@@ -251,7 +267,7 @@ def score(task: Task, references: Sequence[Reference], predictions: Sequence[Pre
         else:
             extra = parser_overrides(parser or task.parser_for(ref)) if map_events else None
             answer = parse_prediction(task, ref, pred, parser=parser, labels=labels,
-                                      extra_options=extra)
+                                      extra_options=extra, protocol=proto)
             options = ref.extra.get("options") if isinstance(ref.extra, Mapping) else None
             if task.kind == "qa" and options and pred is not None:
                 answer = map_choice(answer, pred.text, options, label_settings)
@@ -263,12 +279,14 @@ def score(task: Task, references: Sequence[Reference], predictions: Sequence[Pre
         samples = [Sample(s.reference, a, s.frame_scores) for s, a in zip(samples, mapped)]
 
     overrides = {k: dict(v) for k, v in (metric_overrides or {}).items()}
+    from_protocol = proto.suite_overrides(m["suite"] for m in task.metrics)
     used = set()
     suites: list[tuple[MetricSuite, SuiteOutput]] = []
     metrics: dict[str, float] = {}
     for spec in task.metrics:
         spec = dict(spec)
         name = spec["suite"]
+        spec.update(from_protocol.get(name, {}))
         if name in overrides:
             spec.update(overrides[name])
             used.add(name)
@@ -292,4 +310,5 @@ def score(task: Task, references: Sequence[Reference], predictions: Sequence[Pre
                        samples_hash=hash_references(references), labels=labels,
                        n_text_ignored=n_text_ignored,
                        extra={"label_mapping": label_stats.to_json()} if label_stats else {},
-                       parse_failures=count_reasons(s.parsed for s in samples))
+                       parse_failures=count_reasons(s.parsed for s in samples),
+                       protocol=proto.name)

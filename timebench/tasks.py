@@ -68,6 +68,8 @@ class Task:
     leaderboard_metrics: tuple[str, ...]
     card_hash: str
     path: str | None = None
+    #: the card's scoring protocol (``timebench.metrics.protocols``); "timebench" when unstated
+    protocol: str = "timebench"
     card: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -123,7 +125,8 @@ class Task:
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.task_version, "kind": self.kind,
-                "parser": self.parser, "metrics": [dict(m) for m in self.metrics],
+                "parser": self.parser, "protocol": self.protocol,
+                "metrics": [dict(m) for m in self.metrics],
                 "prompt": self.prompt, "data": dict(self.data)}
 
 
@@ -207,6 +210,15 @@ def load_card(path: str | os.PathLike) -> Task:
         raise InputError("missing (the metric that ranks the leaderboard)", path=spath,
                          field="primary_metric")
     lb = raw.get("leaderboard_metrics") or [primary]
+    protocol = raw.get("protocol", "timebench")
+    if not isinstance(protocol, str):
+        raise InputError("expected a protocol name", path=spath, field="protocol")
+    from .metrics.protocols import get_protocol
+
+    try:
+        get_protocol(protocol)
+    except UnknownNameError as exc:
+        raise InputError(exc.message, path=spath, field="protocol") from None
     return Task(
         name=name, version=version, kind=kind, description=str(raw.get("description", "")).strip(),
         data=dict(raw.get("data") or {}), prompts=prompts, prompt=prompt, parser=parser,
@@ -214,6 +226,7 @@ def load_card(path: str | os.PathLike) -> Task:
         metrics=tuple(dict(m) for m in metrics), requires=requires,
         labels=tuple(labels) if labels is not None else None, primary_metric=primary,
         leaderboard_metrics=tuple(lb), card_hash=_canonical_hash(raw), path=spath, card=raw,
+        protocol=protocol,
     )
 
 

@@ -21,11 +21,17 @@ dtype               ``auto``: float16 on GPU (as released), float32 on CPU; or b
 token_merge         ``False`` (``infer_config.yaml``; the paper's SEM = stage-2 training used True)
 merge_dominant / merge_contextual / merge_segment_base      22 / 4 / 88
 merge_impl          ``fast`` (batched) or ``reference`` (per segment); same tokens
-beats_chunking      ``chunked`` or ``whole`` (see :mod:`.encoder`)
+merge_ties          ``release`` (``torch.topk`` per segment, as released) or ``stable`` (named
+                    deviation: earlier window wins on equal scores; device-independent)
+beats_chunking      ``whole`` (as released) or ``chunked`` (named deviation: 30-s pieces, less
+                    memory; see :mod:`.encoder`)
 num_beams           4          max_new_tokens  200
 batch_size          4 (clips per LLM batch, bucketed by audio length)
 encoder_batch_size  8 (Whisper chunks / BEATs pieces per encoder call)
-max_len             180 (seconds; longer audio is an error for that sample, never truncated)
+max_len             180 (seconds; ``datasets.max_len`` of ``infer_config.yaml``)
+over_limit          ``truncate`` (as released: audio past ``max_len`` is cut, and the runner
+                    counts it per task as ``n_truncated``) or ``fail`` (named deviation: the
+                    sample fails and scores 0)
 verify_sha256       ``True`` (check ``timeaudio.pth`` against the published hash)
 tiny / seed         ``False`` / 0: a random-initialised tiny model without files (tests)
 ==================  ==========================  ===============================================
@@ -44,7 +50,7 @@ import numpy as np
 
 from timebench.errors import InputError
 
-from ..base import Generation, ModelAdapter, Request, setting_bool
+from ..base import Generation, ModelAdapter, Request, mark_truncated, setting_bool
 from .config import GenerationSettings, TimeAudioConfig, released_config, tiny_config
 from .markers import decode_time_answer_v3
 
@@ -54,14 +60,15 @@ _DEFAULTS: dict[str, Any] = {
     "model_dir": "pretrained_model", "whisper_path": None, "beats_path": None, "llama_path": None,
     "ckpt_path": None, "bert_config": None, "device": "auto", "dtype": "auto", "token_merge": False,
     "merge_dominant": 22, "merge_contextual": 4, "merge_segment_base": 88, "merge_impl": "fast",
-    "beats_chunking": "chunked", "num_beams": 4, "max_new_tokens": 200, "batch_size": 4,
+    "merge_ties": "release", "over_limit": "truncate", "beats_chunking": "whole", "num_beams": 4, "max_new_tokens": 200, "batch_size": 4,
     "encoder_batch_size": 8, "max_len": 180.0, "verify_sha256": True, "tiny": False, "seed": 0,
 }
 _BOOL = {"token_merge", "verify_sha256", "tiny"}
 _INT = {"merge_dominant", "merge_contextual", "merge_segment_base", "num_beams", "max_new_tokens",
         "batch_size", "encoder_batch_size", "seed"}
 _FLOAT = {"max_len"}
-_CHOICES = {"merge_impl": ("fast", "reference"), "beats_chunking": ("chunked", "whole"),
+_CHOICES = {"merge_impl": ("fast", "reference"), "beats_chunking": ("whole", "chunked"),
+            "merge_ties": ("release", "stable"), "over_limit": ("truncate", "fail"),
             "dtype": ("auto", "float16", "bfloat16", "float32")}
 
 
@@ -113,6 +120,7 @@ class TimeAudioAdapter(ModelAdapter):
                     for k, v in _DEFAULTS.items()}
         super().__init__(**resolved)
         self.max_audio_seconds = float(resolved["max_len"])
+        self.over_limit = resolved["over_limit"]
         self._model = None
         self.coverage = None
         self._build()
@@ -129,7 +137,8 @@ class TimeAudioAdapter(ModelAdapter):
         return base.with_(
             max_audio_seconds=float(s["max_len"]), beats_chunking=s["beats_chunking"],
             merge={"enabled": s["token_merge"], "dominant": s["merge_dominant"],
-                   "contextual": s["merge_contextual"], "segment_base": s["merge_segment_base"]},
+                   "contextual": s["merge_contextual"], "segment_base": s["merge_segment_base"],
+                   "tie_break": s["merge_ties"]},
             generation=GenerationSettings(num_beams=s["num_beams"], max_new_tokens=s["max_new_tokens"]))
 
     def _device_dtype(self):
@@ -214,6 +223,7 @@ class TimeAudioAdapter(ModelAdapter):
         """One answer per request; clips are sorted by length and batched ``batch_size`` at a time."""
         results: list[Generation | None] = [None] * len(requests)
         items = []
+        truncated: dict[int, float] = {}
         for i, request in enumerate(requests):
             try:
                 wav = self._waveform(request)
@@ -222,8 +232,11 @@ class TimeAudioAdapter(ModelAdapter):
                 continue
             seconds = wav.shape[0] / self.sample_rate
             if seconds > self.max_audio_seconds + 1e-9:
-                results[i] = Generation(error=f"audio is {seconds:.1f} s, longer than max_len {self.max_audio_seconds:g} s")
-                continue
+                if self.over_limit == "fail":
+                    results[i] = Generation(error=f"audio is {seconds:.1f} s, longer than max_len "
+                                                  f"{self.max_audio_seconds:g} s (over_limit=fail)")
+                    continue
+                truncated[i] = seconds    # prepare_audio cuts it to max_len, as the release does
             items.append((i, wav, request))
         items.sort(key=lambda it: it[1].shape[0])
         size = self.settings["batch_size"]
@@ -242,7 +255,7 @@ class TimeAudioAdapter(ModelAdapter):
                         except Exception as inner:
                             gens.append(Generation(error=f"{type(inner).__name__}: {inner}"))
             for (i, _, _), gen in zip(group, gens):
-                results[i] = gen
+                results[i] = mark_truncated(gen, truncated.get(i), self.max_audio_seconds)
         return [g if g is not None else Generation(error="not generated") for g in results]
 
     def close(self) -> None:

@@ -68,8 +68,15 @@ class MergeSettings:
     dominant: int = 22
     contextual: int = 4
     segment_base: int = 88
+    #: how equal window scores are ranked: ``"release"`` (default) calls ``torch.topk`` on each
+    #: segment's scores, as ``models/timeaudio.py`` does, so ties fall as ``topk`` lets them fall on
+    #: the device in use; ``"stable"`` (a named deviation) ranks by a stable descending sort, the
+    #: earlier window winning, which gives the same tokens on every device
+    tie_break: str = "release"
 
     def __post_init__(self) -> None:
+        if self.tie_break not in ("release", "stable"):
+            raise ValueError(f"tie_break must be 'release' or 'stable', got {self.tie_break!r}")
         if self.dominant < 1 or self.contextual < 1 or self.segment_base < 2:
             raise ValueError("merge settings must be positive (dominant, contextual >= 1, segment_base >= 2)")
         if self.dominant + self.contextual > self.segment_base // 2:
@@ -103,9 +110,10 @@ class TimeAudioConfig:
     min_tail_seconds: float = 5.0        # a trailing Whisper chunk shorter than this is dropped
     min_audio_seconds: float = 1.0       # shorter clips are zero-padded to 1 s
     max_audio_seconds: float = 180.0     # datasets.max_len of infer_config.yaml
-    #: how BEATs sees audio longer than 30 s: "chunked" (30-s pieces aligned with Whisper's chunks,
-    #: the issue's rule) or "whole" (one pass over the clip, as the released training loader does)
-    beats_chunking: str = "chunked"
+    #: how BEATs sees audio longer than 30 s: "whole" (default: one pass over the clip, as the
+    #: released loader and model do) or "chunked" (a named deviation that bounds memory: 30-s
+    #: pieces aligned with Whisper's chunks)
+    beats_chunking: str = "whole"
     # -- window-level Q-Former (model config) ----------------------------------------------------
     second_per_window: float = 0.333333
     second_stride: float = 0.333333

@@ -19,14 +19,15 @@ Chunking (:func:`plan_chunks`), decided from the released loader (``instruct_dat
 * Whisper: a clip of at most 30 s is one chunk; a longer clip is cut into 30-s chunks, each padded
   to 30 s, and a trailing chunk **shorter than 5 s is dropped** (released rule).  Every chunk is
   encoded (the released ``cli_inference.py`` gives Whisper only the first 30 s; we do not);
-* BEATs, ``beats_chunking="chunked"`` (default, the issue's rule): the same 30-s grid, piece ``c``
-  placed at frame ``1500 c`` so BEATs token ``i`` of a piece stays aligned with Whisper frame
-  ``i`` of the chunk (each full piece gives 1496 tokens; the 4-frame gap is zero, like the zero
-  padding after a short clip in the release).  The trailing piece is kept whatever its length
-  (the release's BEATs also sees the tail Whisper drops) unless it is too short for one 16-frame
-  patch (< 0.175 s);
-* BEATs, ``beats_chunking="whole"``: one pass over the whole clip, as the released loader does
-  for training and batch inference (quadratic attention over up to 9000 tokens at 180 s).
+* BEATs, ``beats_chunking="whole"`` (default, as released): one pass over the whole clip, as
+  the released loader and ``TimeAudio._encode_auditory_feature`` do for training and batch
+  inference (quadratic attention over up to 9000 tokens at 180 s);
+* BEATs, ``beats_chunking="chunked"`` (named deviation, bounds memory): the same 30-s grid as
+  Whisper, piece ``c`` placed at frame ``1500 c`` so BEATs token ``i`` of a piece stays aligned
+  with Whisper frame ``i`` of the chunk (each full piece gives 1496 tokens; the 4-frame gap is
+  zero, like the zero padding after a short clip in the release).  The trailing piece is kept
+  whatever its length unless it is too short for one 16-frame patch (< 0.175 s).  Features, and
+  for long clips the window count, differ from the release's.
 """
 
 from __future__ import annotations

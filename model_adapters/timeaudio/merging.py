@@ -16,9 +16,23 @@ applied after the Q-Former and before ``speech_llama_proj`` when a clip has ``L 
    ``target + mean(assigned windows)`` on the *unnormalised* hidden states (``+ 0`` when nothing
    is assigned); the segment yields ``dominant`` then ``contextual`` tokens (22 + 4 = 26).
 
-Ties in step 3's top-k: the release calls ``torch.topk``, whose order among equal scores is not
-specified.  Both our paths break ties the same, documented way -- a stable descending sort, so the
-earlier window wins -- which makes them agree with each other even on tied scores.
+Ties in step 3's top-k (``MergeSettings.tie_break``): the scores are nearly all equal, so which
+windows are kept is decided by how ties are ranked.
+
+* ``"release"`` (default): ``torch.topk(segment_scores, dominant)`` and then the indices sorted,
+  exactly the release's call, on the segment's own scores (the release slices ``scores[:, s:e]``
+  with batch 1).  Whatever order ``topk`` gives equal values on the device in use is therefore the
+  release's order on that device.  On CPU (torch 2.x) that order is not "first wins" nor "last
+  wins": ``topk`` uses a selection algorithm whose tie order depends on the row's values and
+  length, so it can only be reproduced by calling ``topk`` on a row of the same length.  On CUDA
+  ``topk`` has its own tie order (not tested here: no GPU in the session that wrote this).
+* ``"stable"`` (named deviation): a stable descending sort, the earlier window winning; the same
+  tokens on every device, but not the release's.
+
+This module is the reference: per clip, per segment, written for reading.  The batched path is
+:mod:`.merging_fast`; ``tests/test_timeaudio_merging.py`` checks that they agree with each other
+and with the release's rule written out in the test (tie-heavy scores from a random-initialised
+window Q-Former, not only distinct random scores).
 
 This module is the reference: per clip, per segment, written for reading.  The batched path is
 :mod:`.merging_fast`; ``tests/test_timeaudio_merging.py`` checks that they agree.
@@ -68,14 +82,24 @@ def merged_token_count(num_windows: int, settings: MergeSettings = _RELEASED_MER
     return int(2 * num_windows / settings.segment_base) * settings.tokens_per_segment
 
 
-def dominant_positions(scores: torch.Tensor, k: int) -> torch.Tensor:
-    """Positions of the ``k`` best scores in time order; ties go to the earlier position."""
-    order = torch.sort(scores, descending=True, stable=True).indices[:k]
-    return torch.sort(order).values
+def dominant_positions(scores: torch.Tensor, k: int, tie_break: str = "release") -> torch.Tensor:
+    """Positions of the ``k`` best scores in time order.
+
+    ``tie_break="release"``: ``torch.topk`` (the release's call; ties fall as ``topk`` lets them);
+    ``"stable"``: a stable descending sort (ties go to the earlier position).  Works on ``(n,)`` or
+    on rows ``(S, n)``.
+    """
+    if tie_break == "release":
+        order = torch.topk(scores.contiguous(), k, dim=-1).indices
+    elif tie_break == "stable":
+        order = torch.sort(scores, dim=-1, descending=True, stable=True).indices[..., :k]
+    else:
+        raise ValueError(f"tie_break must be 'release' or 'stable', got {tie_break!r}")
+    return torch.sort(order, dim=-1).values
 
 
 def _merge_segment(hidden: torch.Tensor, scores: torch.Tensor, settings: MergeSettings) -> torch.Tensor:
-    dom = dominant_positions(scores, settings.dominant)
+    dom = dominant_positions(scores, settings.dominant, settings.tie_break)
     keep = torch.ones(hidden.shape[0], dtype=torch.bool, device=hidden.device)
     keep[dom] = False
     remaining = hidden[keep]                                   # time order

@@ -6,8 +6,11 @@ algorithm and the tie rule), computed without Python loops over clips or segment
 1. the segment table of every clip is computed on the host with numpy from the clip lengths
    (a few integers per clip), then every segment of every clip becomes one row of a padded
    ``(S, n_max)`` index matrix into the flat ``(sum L, D)`` hidden states;
-2. dominant windows: a stable descending sort of each row's scores (padding = ``-inf``), the first
-   ``k`` positions re-sorted in time order, gathered;
+2. dominant windows: with ``tie_break="release"``, ``torch.topk`` on the rows of each distinct
+   segment length (a clip has at most two: ``L // count`` and the last one's), each row cut to its
+   own length so that ``topk`` sees exactly the values and length the release's call sees (padding
+   would change its tie order); with ``"stable"``, a stable descending sort of the padded rows
+   (padding = ``-inf``); the first ``k`` positions re-sorted in time order, gathered;
 3. the remaining windows keep their time-order rank through a cumulative sum of the "remaining"
    mask; targets are the ranks ``0, s, 2s, 3s`` (``s = max(1, R // C)`` per row), located with one
    scatter; cosine similarities of every window to its row's targets come from one batched matmul
@@ -30,6 +33,7 @@ import torch
 import torch.nn.functional as F
 
 from .config import MergeSettings
+from .merging import dominant_positions
 
 __all__ = ["merge_fast", "merge_fast_padded", "segment_table"]
 
@@ -54,6 +58,18 @@ def segment_table(lengths: Sequence[int], settings: MergeSettings) -> tuple[np.n
     return starts, ends - starts, owner
 
 
+def _dominant_rows(sc: torch.Tensor, sizes: torch.Tensor, k: int, tie_break: str) -> torch.Tensor:
+    """Time-ordered top-``k`` positions of each row of the padded score matrix ``sc (S, n_max)``."""
+
+    if tie_break == "stable":
+        return dominant_positions(sc, k, "stable")
+    out = torch.empty(sc.shape[0], k, dtype=torch.long, device=sc.device)
+    for n in torch.unique(sizes).tolist():          # one or two lengths per clip length: a few calls
+        rows = (sizes == n).nonzero(as_tuple=True)[0]
+        out[rows] = dominant_positions(sc[rows, :n], k, "release")
+    return out
+
+
 def _merge_segments(hidden: torch.Tensor, scores: torch.Tensor, starts: torch.Tensor,
                     sizes: torch.Tensor, n_max: int, settings: MergeSettings) -> torch.Tensor:
     """``(S, dominant + contextual, D)`` merged tokens for the segments ``[start, start + size)``."""
@@ -65,8 +81,7 @@ def _merge_segments(hidden: torch.Tensor, scores: torch.Tensor, starts: torch.Te
     h = hidden.index_select(0, idx).view(s_count, n_max, dim).masked_fill_(~valid[..., None], 0.0)  # (S, n, D)
     sc = scores.index_select(0, idx).view(s_count, n_max).masked_fill_(~valid, float("-inf"))
 
-    order = torch.sort(sc, dim=1, descending=True, stable=True).indices[:, :k]
-    dom_pos = torch.sort(order, dim=1).values                                       # (S, k)
+    dom_pos = _dominant_rows(sc, sizes, k, settings.tie_break)                      # (S, k)
     dominant = h.gather(1, dom_pos[..., None].expand(-1, -1, dim))
 
     is_dom = torch.zeros_like(valid).scatter_(1, dom_pos, True)

@@ -60,3 +60,26 @@ class FailOnce(ModelAdapter):
                 marker.write_text(str(count + 1))
                 raise RuntimeError(f"attempt {count + 1} at {target} fails")
         return [Generation(text="1.0 - 2.0") for r in requests]
+
+
+class Cutter(ModelAdapter):
+    """Declares a ``limit`` (seconds) and an ``over_limit`` policy; marks the clips it would cut."""
+
+    name = "cutter"
+    outputs = frozenset({"text"})
+    sample_rate = None
+
+    def __init__(self, **settings):
+        super().__init__(**settings)
+        self.max_audio_seconds = float(settings.get("limit", 5.0))
+        self.over_limit = str(settings.get("over_limit", "truncate"))
+
+    def generate(self, requests):
+        from model_adapters.base import mark_truncated
+
+        out = []
+        for r in requests:
+            long = r.duration is not None and r.duration > self.max_audio_seconds
+            out.append(mark_truncated(Generation(text="1.0 - 2.0"), r.duration if long else None,
+                                      self.max_audio_seconds))
+        return out

@@ -68,6 +68,7 @@ def main(args: argparse.Namespace) -> int:
         all_results[name] = (p, data)
     for name, (p, data) in all_results.items():
         print_table(leaderboard_table(data, title=f"timebench · {name}"))
+        _print_gap(data)
     if args.markdown:
         atomic_write_text(args.markdown, leaderboard_markdown({k: v[1] for k, v in all_results.items()}))
         print(f"wrote {args.markdown}")
@@ -87,3 +88,20 @@ def main(args: argparse.Namespace) -> int:
                                                  extra_sections=extra))
         print(f"wrote {args.html}")
     return 0
+
+
+def _print_gap(data) -> None:
+    """The gap to the published table when the run's suite lists published numbers."""
+    from ..errors import TimebenchError
+    from ..report.published import gap_table
+    from ..report.tables import print_table
+    from ..suites import get_suite
+
+    if not data.get("suite"):
+        return
+    try:
+        suite = get_suite(str(data["suite"]))
+    except TimebenchError:      # a suite that is not installed here: nothing to compare with
+        return
+    if suite.published:
+        print_table(gap_table(suite, data))

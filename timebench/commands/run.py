@@ -23,6 +23,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repeats", type=int, default=1, metavar="K",
                    help="decode K times with seeds seed..seed+K-1 (sampled decoding); results "
                         "report the mean, std, min and max over repeats")
+    p.add_argument("--protocol", help="scoring protocol for every task (default: the suite's, "
+                   "else each task card's), e.g. lighthouse, spotsound, soda-official")
     p.add_argument("--cache-dir", help="cache folder (default: <out>/cache)")
     p.add_argument("--shard-timeout", type=float, default=3600.0,
                    help="rank 0 waits this long for other ranks before doing their leftovers")
@@ -69,13 +71,22 @@ def main(args: argparse.Namespace) -> int:
         cache_dir=Path(args.cache_dir) if args.cache_dir else None,
         suite=name, shard_timeout=args.shard_timeout,
         command=shlex.join(["timebench", *sys.argv[1:]]),
-        repeats=_repeats(args.repeats))
+        repeats=_repeats(args.repeats),
+        protocol=args.protocol, protocols=dict(suite.protocols) if suite else {})
+    if args.protocol:
+        from ..metrics.protocols import get_protocol
+
+        get_protocol(args.protocol)   # unknown name: one clear line, before any model is loaded
     results = run(tasks, models, options)
     rank, _ = shard_info()
     if rank == 0 and not args.quiet:
         print_table(leaderboard_table(results, title=f"timebench · {name or 'run'} · {out}"))
         for line in repeat_lines(results):
             print(line)
+        if suite is not None and suite.published:
+            from ..report.published import gap_table
+
+            print_table(gap_table(suite, results))
         print(f"results: {out / 'results.json'}")
     if rank == 0:
         for line in generation_error_lines(results):

@@ -18,6 +18,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", "-o", help="write the metrics JSON here (atomically)")
     p.add_argument("--per-sample", help="write one JSON line per sample (parse outcome and scores)")
     p.add_argument("--parser", help="parser pipeline to use instead of the task's")
+    p.add_argument("--protocol", help="scoring protocol (default: the task card's; see "
+                   "`timebench tasks` and docs/METRICS.md): timebench, lighthouse, spotsound, ...")
     p.add_argument("--metric-arg", action="append", metavar="SUITE.PARAM=VALUE",
                    help="override a metric parameter, e.g. grounding.mode=top1 (repeatable)")
     p.add_argument("--durations", help="DCASE durations TSV (filename<TAB>duration) for TSV references")
@@ -128,7 +130,7 @@ def main(args: argparse.Namespace) -> int:
     check_predictions(task, refs, preds)
     report = score(task, refs, preds, parser=args.parser,
                    metric_overrides=parse_metric_args(args.metric_arg),
-                   predictions_path=args.predictions,
+                   predictions_path=args.predictions, protocol=args.protocol,
                    label_map={"protocol": getattr(args, "label_map", None),
                               "unmapped": getattr(args, "unmapped", None)})
     out = report.to_json()
@@ -148,7 +150,8 @@ def main(args: argparse.Namespace) -> int:
         parsers = ", ".join(f"{k}×{v}" for k, v in sorted(report.parsers.items()))
         reasons = ", ".join(f"{k} {v}" for k, v in report.parse_failures.items()) or "none"
         caption = (f"n={report.n}  parse failures={report.n_failed} (missing {report.n_missing})  "
-                   f"parsers: {parsers}\nparse failures by reason: {reasons}")
+                   f"parsers: {parsers}  protocol: {report.protocol}\n"
+                   f"parse failures by reason: {reasons}")
         from ..report.labels import label_mapping_line
 
         print_table(score_table(f"{task.name} (task version {task.task_version})",

@@ -446,12 +446,27 @@ def _spice_pair_scores(pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str]
     return dict(zip(unique, values))
 
 
+def random_garbage(seed: int, vid: str, tiou: float, index: int) -> str:
+    """densevid2019's caption for an unmatched prediction: lower-case letters, 10-20 of them.
+
+    The 2019 revision of densevid_eval (commit 66f9c5d, "Preventing abusers ... adding the string
+    abc123!@#") draws ``random_string(random.randint(10, 20))`` from an unseeded ``random``; here
+    the draw is seeded by ``(seed, sample id, tIoU, prediction index)`` so a score can be repeated.
+    """
+    import random
+    import string
+
+    rng = random.Random(f"{seed}:{vid}:{tiou!r}:{index}")
+    return "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(10, 20)))
+
+
 def dense_caption_scores(references: EventMap, predictions: EventMap, *,
                          scorer: CaptionScorer | None = None,
                          tious: Sequence[float] = DEFAULT_TIOUS,
                          metrics: Sequence[str] = CAPTION_METRICS,
                          max_proposals: int | None = MAX_PROPOSALS,
-                         extra_references: Sequence[EventMap] = ()) -> CaptionScores:
+                         extra_references: Sequence[EventMap] = (),
+                         unmatched: str = "fixed", garbage_seed: int = 0) -> CaptionScores:
     """tIoU-matched caption metrics and proposal precision/recall (densevid_eval 2018).
 
     Parameters
@@ -476,6 +491,10 @@ def dense_caption_scores(references: EventMap, predictions: EventMap, *,
     extra_references
         Further reference sets (other annotators), as in ActivityNet's ``val_1``/``val_2``:
         pairs are formed against every set; precision/recall take the best set.
+    unmatched
+        Caption paired with a prediction that matches no reference: ``"fixed"`` (densevid_eval
+        2018: ``"abc123!@#"``) or ``"random"`` (the 2019 revision: :func:`random_garbage`,
+        seeded by ``garbage_seed``).
 
     Returns
     -------
@@ -490,14 +509,18 @@ def dense_caption_scores(references: EventMap, predictions: EventMap, *,
     if not ids:
         raise InputError("no reference samples to score")
     preds = collect_predictions(predictions, ids, max_proposals)
+    if unmatched not in ("fixed", "random"):
+        raise InputError(f"unmatched must be 'fixed' or 'random', got {unmatched!r}", field="unmatched")
+    garbage_for = None if unmatched == "fixed" else (
+        lambda vid, tiou, i: random_garbage(garbage_seed, vid, tiou, i))
     if scorer is None and metrics:
         with CaptionScorer() as own:
-            return _dense_caption_scores(ids, ref_sets, preds, own, tious, metrics)
-    return _dense_caption_scores(ids, ref_sets, preds, scorer, tious, metrics)
+            return _dense_caption_scores(ids, ref_sets, preds, own, tious, metrics, garbage_for)
+    return _dense_caption_scores(ids, ref_sets, preds, scorer, tious, metrics, garbage_for)
 
 
-def _dense_caption_scores(ids, ref_sets, preds, scorer: CaptionScorer | None, tious, metrics
-                          ) -> CaptionScores:
+def _dense_caption_scores(ids, ref_sets, preds, scorer: CaptionScorer | None, tious, metrics,
+                          garbage_for=None) -> CaptionScores:
     notes: list[str] = []
     text_metrics = [m for m in metrics if m != "SPICE"]
     use_spice = "SPICE" in metrics
@@ -553,8 +576,8 @@ def _dense_caption_scores(ids, ref_sets, preds, scorer: CaptionScorer | None, ti
                 matched = np.flatnonzero(iou_all[i] >= tiou)
                 if matched.size:
                     pairs.extend((hyp[i], ref_tok[j]) for j in matched)
-                else:
-                    pairs.append((hyp[i], garbage))
+                else:   # 2019: a fresh lower-case string (tokenises to itself)
+                    pairs.append((hyp[i], garbage if garbage_for is None else garbage_for(vid, tiou, i)))
             if not pairs or not need_text:
                 continue  # no predictions: every caption metric is 0 for this video
             pairs_by_cell[(t, v)] = pairs
@@ -577,7 +600,8 @@ def _dense_caption_scores(ids, ref_sets, preds, scorer: CaptionScorer | None, ti
     per_tiou = {f"{tiou:g}": {m: float(table[m][t].mean()) for m in table}
                 for t, tiou in enumerate(tious)}
     details = {"tious": list(tious), "per_tiou": per_tiou, "notes": notes,
-               "definition": "densevid_eval 2018 (per-video average)"}
+               "definition": "densevid_eval 2018 (per-video average)" if garbage_for is None else
+               "densevid_eval 2019 revision (random unmatched caption, seeded; per-video average)"}
     return CaptionScores(ids=tuple(ids), aggregate=aggregate, per_sample=per_sample,
                          details=details)
 

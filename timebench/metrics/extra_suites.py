@@ -55,7 +55,9 @@ class CaptioningSuite(MetricSuite):
 
     name = "captioning"
     defaults = {"tious": (0.3, 0.5, 0.7, 0.9), "metrics": ("METEOR", "CIDEr", "BLEU4", "ROUGE_L"),
-                "max_proposals": 1000}
+                "max_proposals": 1000, "unmatched": "fixed", "garbage_seed": 0}
+    choices = {"unmatched": ("fixed", "random")}
+    bounds = {"garbage_seed": (0, 2**31 - 1)}
     produces = ("METEOR", "CIDEr", "BLEU4", "ROUGE_L")
 
     def compute(self, samples, *, labels=None):
@@ -66,7 +68,9 @@ class CaptioningSuite(MetricSuite):
         scores = dense_caption_scores(refs, preds, scorer=shared_scorer() if metrics else None,
                                       tious=tuple(float(t) for t in self.params["tious"]),
                                       metrics=metrics,
-                                      max_proposals=self.params["max_proposals"])
+                                      max_proposals=self.params["max_proposals"],
+                                      unmatched=self.params["unmatched"],
+                                      garbage_seed=int(self.params["garbage_seed"]))
         out = _mean_suite_output(scores, samples, [*metrics, "proposal_precision",
                                                    "proposal_recall"])
         notes = scores.details.get("notes") if isinstance(scores.details, dict) else None
@@ -76,33 +80,55 @@ class CaptioningSuite(MetricSuite):
 
 
 class SodaSuite(MetricSuite):
-    """SODA_c (Fujita et al., ECCV 2020): ordered DP matching on IoU x METEOR."""
+    """SODA_c (Fujita et al., ECCV 2020): ordered DP matching on IoU x METEOR.
+
+    ``meteor_order``: ``standard`` or ``swapped`` (the official script's argument order);
+    ``skip_empty``: leave samples without predicted events out of the mean, as the official
+    script does with videos missing from the prediction file (default: they score 0).
+    """
 
     name = "soda"
-    defaults: dict[str, Any] = {}
+    defaults: dict[str, Any] = {"meteor_order": "standard", "skip_empty": False}
+    choices = {"meteor_order": ("standard", "swapped")}
     produces = ("SODA_c",)
 
     def compute(self, samples, *, labels=None):
         from .soda import soda_c
 
         refs, preds = _maps(samples)
-        scores = soda_c(refs, preds, scorer=shared_scorer())
-        return _mean_suite_output(scores, samples, ["SODA_c", "SODA_c_precision",
-                                                    "SODA_c_recall"])
+        scores = soda_c(refs, preds, scorer=shared_scorer(), meteor_order=self.params["meteor_order"])
+        names = ["SODA_c", "SODA_c_precision", "SODA_c_recall"]
+        out = _mean_suite_output(scores, samples, names)
+        if not self.params["skip_empty"]:
+            return out
+        kept = np.array([bool(preds[s.reference.id]) for s in samples], dtype=bool)
+        per = {k: np.asarray(v, dtype=np.float64) for k, v in out.per_sample.items()}
+
+        def resample(idx: np.ndarray) -> dict[str, float]:
+            sub = idx[kept[idx]]
+            return {k: float(v[sub].mean()) if sub.size else float("nan") for k, v in per.items()}
+
+        metrics = resample(np.arange(len(samples)))
+        return SuiteOutput(metrics, {k: [x if keep else None for x, keep in zip(v.tolist(), kept)]
+                                     for k, v in per.items()}, resample,
+                           [f"soda: {int((~kept).sum())} of {len(samples)} sample(s) without predictions skipped "
+                            "(skip_empty, as the official SODA script)"] if (~kept).any() else [])
 
 
 class SummarySuite(MetricSuite):
     """Timeline speech summaries: ROUGE_1, ROUGE_L and segment mIoU (timebench definitions)."""
 
     name = "summary"
-    defaults = {"beta": 1.2}
+    defaults = {"beta": 1.2, "tokenizer": "timebench"}
+    choices = {"tokenizer": ("timebench", "ptb")}
     produces = ("ROUGE_1", "ROUGE_L", "segment_mIoU")
 
     def compute(self, samples, *, labels=None):
         from .summary import summary_scores
 
         refs, preds = _maps(samples)
-        scores = summary_scores(refs, preds, beta=float(self.params["beta"]))
+        tokenize = shared_scorer().tokenize if self.params["tokenizer"] == "ptb" else None
+        scores = summary_scores(refs, preds, beta=float(self.params["beta"]), tokenize=tokenize)
         return _mean_suite_output(scores, samples, ["ROUGE_1", "ROUGE_L", "segment_mIoU"])
 
 

@@ -101,7 +101,7 @@ def _by_onset(events: Sequence[Event]) -> list[Event]:
 
 def soda_c(references: EventMap, predictions: EventMap, *, scorer: CaptionScorer | None = None,
            similarity: Similarity | None = None,
-           extra_references: Sequence[EventMap] = ()) -> CaptionScores:
+           extra_references: Sequence[EventMap] = (), meteor_order: str = "standard") -> CaptionScores:
     """SODA_c (F-measure of the chased-DP alignment on tIoU x METEOR), macro-averaged.
 
     Parameters
@@ -118,6 +118,11 @@ def soda_c(references: EventMap, predictions: EventMap, *, scorer: CaptionScorer
         (for tests and for other sentence metrics).
     extra_references
         Further reference sets; each video keeps the set with the best F.
+    meteor_order
+        ``"standard"``: METEOR(hypothesis = predicted caption, reference = reference caption);
+        ``"swapped"`` (protocol ``soda-official``): the official ``soda.py`` passes its
+        predictions where pycocoevalcap's ``compute_score(gts, res)`` expects the references, so
+        the reference caption is scored as the hypothesis.  METEOR is not symmetric.
 
     Returns
     -------
@@ -136,11 +141,14 @@ def soda_c(references: EventMap, predictions: EventMap, *, scorer: CaptionScorer
                                                 [caption_of(e) for e in preds[vid]]),
                                      dtype=np.float64)
                 for vid in ids for k, rs in enumerate(sets[vid])}
+    elif meteor_order not in ("standard", "swapped"):
+        raise InputError(f"meteor_order must be 'standard' or 'swapped', got {meteor_order!r}",
+                         field="meteor_order")
     elif scorer is None:
         with CaptionScorer() as own:
-            sims = _meteor_matrices(ids, sets, preds, own)
+            sims = _meteor_matrices(ids, sets, preds, own, swapped=meteor_order == "swapped")
     else:
-        sims = _meteor_matrices(ids, sets, preds, scorer)
+        sims = _meteor_matrices(ids, sets, preds, scorer, swapped=meteor_order == "swapped")
 
     p_out = np.zeros(len(ids))
     r_out = np.zeros(len(ids))
@@ -165,7 +173,7 @@ def soda_c(references: EventMap, predictions: EventMap, *, scorer: CaptionScorer
                                   if similarity is None else "SODA c with a custom similarity"})
 
 
-def _meteor_matrices(ids, sets, preds, scorer: CaptionScorer) -> dict:
+def _meteor_matrices(ids, sets, preds, scorer: CaptionScorer, *, swapped: bool = False) -> dict:
     """Every video's (n_ref, n_pred) METEOR matrix from one tokenizer call and one METEOR call."""
     texts: list[str] = []
     for vid in ids:
@@ -184,7 +192,7 @@ def _meteor_matrices(ids, sets, preds, scorer: CaptionScorer) -> dict:
                 hyps.extend(ph)
                 refs.extend([r] * len(ph))
             shapes.append(((vid, k), (len(rs), len(ph))))
-    flat = scorer.meteor_segment_scores(hyps, refs)
+    flat = scorer.meteor_segment_scores(refs, hyps) if swapped else scorer.meteor_segment_scores(hyps, refs)
     out, pos = {}, 0
     for key, (n, m) in shapes:
         out[key] = flat[pos:pos + n * m].reshape(n, m)

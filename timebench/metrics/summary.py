@@ -29,6 +29,12 @@ Time (per sample, then the mean over samples)
     intervals (0 when the union is empty).  No prediction (or no reference segment) gives 0.
 
 A missing prediction is an empty one (all three metrics 0), never skipped.
+
+Tokenizer (``tokenizer=``): ``"timebench"`` (default, above: "3.5" is two tokens ``3`` and ``5``)
+or ``"ptb"`` (protocol ``coco-ptb``): pycocoevalcap's PTB tokenizer (Stanford CoreNLP 3.4.1 via
+Java, as the captioning metrics use; lower-cased, punctuation removed, "3.5" one token,
+contractions split) and then whitespace split.  ``tokenize`` supplies it (a callable mapping a
+list of texts to a list of tokenised strings, e.g. ``CaptionScorer.tokenize``).
 """
 
 from __future__ import annotations
@@ -136,7 +142,7 @@ def timeline_text(events: Sequence[Event]) -> str:
 
 
 def summary_scores(references: EventMap, predictions: EventMap, *,
-                   beta: float = ROUGE_L_BETA) -> CaptionScores:
+                   beta: float = ROUGE_L_BETA, tokenize=None) -> CaptionScores:
     """ROUGE_1 (F1), ROUGE_L (F, ``beta``) and segment_mIoU per sample and averaged.
 
     Parameters
@@ -148,6 +154,9 @@ def summary_scores(references: EventMap, predictions: EventMap, *,
         an id without references raises :class:`InputError`.
     beta
         ROUGE-L recall weight (1.2 as pycocoevalcap; 1.0 for plain F1).
+    tokenize
+        ``None``: :func:`summary_tokens`; else a batch tokenizer ``list[str] -> list[str]``
+        (the PTB tokenizer for protocol ``coco-ptb``) whose outputs are split on whitespace.
     """
     if not beta > 0:
         raise InputError(f"beta must be positive, got {beta!r}", field="beta")
@@ -158,10 +167,17 @@ def summary_scores(references: EventMap, predictions: EventMap, *,
     r1 = np.zeros(len(ids))
     rl = np.zeros(len(ids))
     miou = np.zeros(len(ids))
+    texts = [(timeline_text(preds[vid]), timeline_text(list(references[vid]))) for vid in ids]
+    if tokenize is not None:
+        flat = [t for pair in texts for t in pair]
+        done = dict(zip(flat, tokenize(flat))) if flat else {}
+        split = {t: done[t].split() for t in flat}
     for k, vid in enumerate(ids):
         ref = list(references[vid])
-        hyp_tokens = summary_tokens(timeline_text(preds[vid]))
-        ref_tokens = summary_tokens(timeline_text(ref))
+        if tokenize is None:
+            hyp_tokens, ref_tokens = summary_tokens(texts[k][0]), summary_tokens(texts[k][1])
+        else:
+            hyp_tokens, ref_tokens = split[texts[k][0]], split[texts[k][1]]
         r1[k] = rouge_1(hyp_tokens, ref_tokens)[2]
         rl[k] = rouge_l(hyp_tokens, ref_tokens, beta=beta)
         miou[k] = segment_miou(preds[vid], ref)
@@ -170,4 +186,5 @@ def summary_scores(references: EventMap, predictions: EventMap, *,
                          per_sample=per_sample,
                          details={"definition": "timebench TSS metrics (see "
                                                 "timebench.metrics.summary)",
-                                  "rouge_l_beta": beta})
+                                  "rouge_l_beta": beta,
+                                  "tokenizer": "timebench" if tokenize is None else "ptb"})
