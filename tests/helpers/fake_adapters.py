@@ -60,3 +60,14 @@ class FailOnce(ModelAdapter):
                 marker.write_text(str(count + 1))
                 raise RuntimeError(f"attempt {count + 1} at {target} fails")
         return [Generation(text="1.0 - 2.0") for r in requests]
+
+
+class Dead(ModelAdapter):
+    """Every request fails, like a server that refuses connections."""
+
+    name = "dead"
+    outputs = frozenset({"text"})
+    sample_rate = None
+
+    def generate(self, requests):
+        raise ConnectionRefusedError(111, "Connection refused")
