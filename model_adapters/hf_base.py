@@ -332,7 +332,7 @@ class HFAudioLMAdapter(ModelAdapter):
         be downloaded is in the local Hugging Face cache (fails in well under a second)."""
         import importlib.util
 
-        for module in ("torch", "transformers"):
+        for module in ("transformers", "torch"):
             if importlib.util.find_spec(module) is None:
                 raise ModuleNotFoundError(f"No module named '{module}'", name=module)
         if not is_local_path(path) and self._load_kwargs(path)["local_files_only"]:
