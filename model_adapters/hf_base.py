@@ -69,6 +69,8 @@ __all__ = [
     "is_local_path",
     "load_waveform",
     "offline_mode",
+    "download_allowed",
+    "DOWNLOAD_ENV",
     "resolve_settings",
 ]
 
@@ -153,6 +155,16 @@ def resolve_settings(spec: Mapping[str, Setting], given: Mapping[str, Any], *, w
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
+#: environment variable that lets adapters download a missing checkpoint from the Hugging Face Hub
+DOWNLOAD_ENV = "TIMEBENCH_DOWNLOAD"
+
+
+def download_allowed() -> bool:
+    """Whether ``TIMEBENCH_DOWNLOAD`` allows fetching missing checkpoints (default: no; a hub id
+    is then read from the local Hugging Face cache only, and a missing one fails at once)."""
+    return os.environ.get(DOWNLOAD_ENV, "").strip().lower() in TRUE_WORDS and not offline_mode()
+
+
 def offline_mode() -> bool:
     """Whether ``HF_HUB_OFFLINE`` or ``TRANSFORMERS_OFFLINE`` is set (read at call time)."""
     return any(os.environ.get(k, "").strip().lower() in TRUE_WORDS
@@ -235,6 +247,8 @@ class HFAudioLMAdapter(ModelAdapter):
         super().__init__(**resolved)
         self.over_limit = str(self.settings.get("over_limit") or "fail")
         self._check_settings()
+        if _components is None:
+            self._precheck(self.settings["model"])
         self.device, self.torch_dtype = self._device_dtype()
         self.settings["dtype"] = str(self.torch_dtype).replace("torch.", "")
         if _components is not None:
@@ -290,7 +304,7 @@ class HFAudioLMAdapter(ModelAdapter):
     def _load_kwargs(self, path: str) -> dict[str, Any]:
         local = self.settings.get("local_files_only")
         if local is None:
-            local = is_local_path(path) or offline_mode()
+            local = is_local_path(path) or not download_allowed()
         return {"local_files_only": bool(local), "trust_remote_code": bool(self.settings.get("trust_remote_code"))}
 
     def _model_kwargs(self, path: str) -> dict[str, Any]:
@@ -309,12 +323,31 @@ class HFAudioLMAdapter(ModelAdapter):
         elif not _HUB_ID.match(path):
             msg = f"{name}: {what} folder {path!r} does not exist"
         else:
-            reason = ("offline mode is set (HF_HUB_OFFLINE)" if offline_mode()
-                      else "it could not be fetched from the Hugging Face Hub")
+            if offline_mode():
+                reason = "offline mode is set (HF_HUB_OFFLINE)"
+            elif not self._load_kwargs(path)["local_files_only"]:
+                reason = "it could not be fetched from the Hugging Face Hub"
+            else:
+                reason = (f"downloads are off (set {DOWNLOAD_ENV}=1, or the model setting "
+                          "local_files_only=false, to let timebench fetch it)")
             cause = f" ({type(exc).__name__}: {exc})" if exc is not None else ""
             msg = (f"{name}: {what} {path!r} is not a local folder, not in the Hugging Face cache, "
                    f"and {reason}{cause}; {download_hint(path, setting)}")
         return CheckpointNotFoundError(msg)
+
+    def _precheck(self, path: str) -> None:
+        """Before torch is imported: the ``models`` extra is installed, and a hub id that may not
+        be downloaded is in the local Hugging Face cache (fails in well under a second)."""
+        import importlib.util
+
+        for module in ("transformers", "torch"):
+            if importlib.util.find_spec(module) is None:
+                raise ModuleNotFoundError(f"No module named '{module}'", name=module)
+        if not is_local_path(path) and self._load_kwargs(path)["local_files_only"]:
+            from huggingface_hub import try_to_load_from_cache
+
+            if not isinstance(try_to_load_from_cache(path, "config.json"), str):
+                raise self._not_found(path, None)
 
     def _check_available(self, path: str) -> None:
         """Fail early (before any weight is read) when ``path`` has no config to load."""

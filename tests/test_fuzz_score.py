@@ -20,7 +20,6 @@ import io
 import json
 import math
 import re
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -29,11 +28,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from timebench.cli import main
+from timebench.java import find_java
 from timebench.io import MAX_LINE_BYTES
 
 CORPUS = Path(__file__).parent / "corpus" / "lalm_outputs.jsonl"
 # dac (dense captioning) scores METEOR with pycocoevalcap's Java jar: only where both exist
-HAS_METEOR = shutil.which("java") is not None and \
+HAS_METEOR = find_java() is not None and \
     importlib.util.find_spec("pycocoevalcap") is not None
 TASKS = ("tag", "spotsound", "sed", "tqa", "tss") + (("dac",) if HAS_METEOR else ())
 UNBOUNDED = re.compile(r"(_mae$|^CIDEr$|_error_rate$|_insertion_rate$)")  # ER can pass 1

@@ -38,6 +38,7 @@ if str(HELPERS) not in sys.path:
     sys.path.insert(0, str(HELPERS))
 
 from mock_openai_server import MockOpenAIServer  # noqa: E402 (needs HELPERS on sys.path)
+from procs import default_sigint  # noqa: E402
 
 MODEL = "mock-audio"
 
@@ -444,7 +445,7 @@ def test_ctrl_c_does_not_wait_for_requests_in_flight(server, tmp_path):
     args = _run_args(_spec(server, timeout=60), tmp_path / "r", 3)
     cmd = [sys.executable, "-m", "timebench", *args]
     proc = subprocess.Popen(cmd, env=_clean_env(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True, preexec_fn=default_sigint)
     deadline = time.monotonic() + 60
     while len(server.chat_calls()) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)

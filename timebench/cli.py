@@ -7,8 +7,10 @@ print one line naming the file, line and field and exit with code 2; no tracebac
 ``python run_eval.py`` with no arguments runs the default leaderboard suite.
 An :class:`OSError` that reaches the top (a full disk or a read-only folder while writing
 results) is reported the same way, naming the path, with exit code 2; result files are written
-atomically, so the old file is left intact.  Messages are printed on one line: control
-characters in them (from ids or paths in user files) are escaped and the line is never wrapped.
+atomically, so the old file is left intact.  Messages are printed on one line: line breaks
+become ``"; "``, other control characters (from ids or paths in user files) are escaped and the
+line is never wrapped.  A missing optional package (``ModuleNotFoundError`` for transformers,
+torch, silero_vad, pycocoevalcap...) is one line naming the extra to install, exit code 2.
 """
 
 from __future__ import annotations
@@ -60,6 +62,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TimebenchError as exc:
         _error(str(exc))
         return exc.exit_code
+    except ModuleNotFoundError as exc:  # an optional extra that is not installed
+        from .extras import missing_extra_message
+
+        message = missing_extra_message(exc)
+        if message is None:
+            raise
+        _error(message)
+        return 2
     except KeyboardInterrupt:
         _error("interrupted; finished samples are cached and a rerun resumes from there")
         return 130
@@ -84,7 +94,12 @@ def _os_error_message(exc: OSError, command: str) -> str:
 
 
 def _one_line(message: str) -> str:
-    """Escape control characters (newlines, ANSI escapes) so an error stays one line."""
+    """One line: line breaks (and the indentation after them) become ``"; "``, other control
+    characters (ANSI escapes from ids or paths in user files) are escaped."""
+    if message.isprintable():
+        return message
+    message = "; ".join(part.strip() for part in message.replace("\r\n", "\n").split("\n")
+                        if part.strip())
     if message.isprintable():
         return message
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")

@@ -9,7 +9,6 @@ Example (``leaderboards/default.yaml``)::
       - {name: oracle, adapter: oracle}
       - {name: random, adapter: random}
       - {name: energy, adapter: energy}
-      - {name: silero-vad, adapter: vad, tasks: [tss]}
     seed: 0
     bootstrap: 1000
     out: runs/default

@@ -83,3 +83,12 @@ class Cutter(ModelAdapter):
             out.append(mark_truncated(Generation(text="1.0 - 2.0"), r.duration if long else None,
                                       self.max_audio_seconds))
         return out
+class Dead(ModelAdapter):
+    """Every request fails, like a server that refuses connections."""
+
+    name = "dead"
+    outputs = frozenset({"text"})
+    sample_rate = None
+
+    def generate(self, requests):
+        raise ConnectionRefusedError(111, "Connection refused")

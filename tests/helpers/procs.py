@@ -17,3 +17,12 @@ def helper_env() -> dict[str, str]:
     env.pop("RANK", None)
     env.pop("WORLD_SIZE", None)
     return env
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` for a child that must react to SIGINT: a shell that starts pytest as a
+    background job ignores SIGINT, children inherit that, and Python then installs no
+    KeyboardInterrupt handler; restoring the default disposition before exec fixes it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -93,6 +93,14 @@ def main(args: argparse.Namespace) -> int:
             print(f"warning: {line}", file=sys.stderr)
         for line in data_issue_lines(results):
             print(f"note: {line}", file=sys.stderr)
+        dead = all_failed(results, out)
+        if dead:
+            from ..cli import _error
+
+            for model, task, n, cause in dead:
+                _error(f"{model} · {task}: all {n} sample(s) failed in the adapter; first cause: "
+                       f"{cause}")
+            return 1
     return 0
 
 
@@ -145,6 +153,29 @@ def repeat_lines(results) -> list[str]:
                          f"{m['mean']:.4f} ± {m['std']:.4f} (std), min {m['min']:.4f}, max "
                          f"{m['max']:.4f}{ci_text}")
     return lines
+
+
+def all_failed(results, out: Path) -> list[tuple[str, str, int, str]]:
+    """``(model, task, n, first error)`` for each (model, task) whose every sample failed in the
+    adapter (a dead server, out of memory...): such a run exits 1 instead of showing zeros."""
+    from ..io import iter_records
+
+    dead = []
+    for model, per_task in results.get("results", {}).items():
+        for task, res in per_task.items():
+            n = res.get("n") or 0
+            if not n or (res.get("n_generation_errors") or 0) < n:
+                continue
+            cause = "unknown (see the predictions file)"
+            try:
+                for _, row in iter_records(out / res["predictions"]):
+                    if row.get("error"):
+                        cause = str(row["error"])
+                        break
+            except Exception:  # noqa: BLE001 - the cause is a courtesy; the exit code is what counts
+                pass
+            dead.append((model, task, n, cause))
+    return dead
 
 
 def generation_error_lines(results) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,10 +23,16 @@ def main(args: argparse.Namespace) -> int:
 
     if args.name:
         task = get_task(args.name, extra=args.include_tasks)
-        console = Console()
-        console.print(f"[bold]{task.name}[/]  version {task.task_version}  ({task.path})")
         with open(task.path, encoding="utf-8") as fh:
-            console.print(Syntax(fh.read(), "yaml"))
+            text = fh.read()
+        if not sys.stdout.isatty():  # piped or redirected: the card verbatim, never cropped
+            print(f"# {task.name}  version {task.task_version}  ({task.path})")
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            return 0
+        console = Console()
+        console.print(f"[bold]{task.name}[/]  version {task.task_version}  ({task.path})",
+                      soft_wrap=True)
+        console.print(Syntax(text, "yaml", word_wrap=True))  # long lines wrap, not cropped
         return 0
     from ..data.status import task_data_status
 

@@ -74,7 +74,6 @@ from __future__ import annotations
 import importlib.util
 import math
 import os
-import shutil
 import subprocess
 import tempfile
 import threading
@@ -85,6 +84,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from ..errors import InputError, MissingDependencyError, TimebenchError
+from ..java import JAVA_HINT, ensure_java_on_path, find_java
 from ..types import Event
 
 __all__ = [
@@ -124,9 +124,6 @@ _PTB_PUNCTUATIONS = frozenset(["''", "'", "``", "`", "-LRB-", "-RRB-", "-LCB-", 
 _PTB_JAR = ("tokenizer", "stanford-corenlp-3.4.1.jar")
 _SPICE_JARS = (("spice", "lib", "stanford-corenlp-3.6.0.jar"),
                ("spice", "lib", "stanford-corenlp-3.6.0-models.jar"))
-_JAVA_HINT = ("pycocoevalcap runs METEOR and the PTB tokenizer on Java: install a Java runtime "
-              "(e.g. `apt-get install openjdk-17-jre-headless`) and make sure `java` is on PATH")
-
 EventMap = Mapping[str, Sequence[Event]]
 
 
@@ -190,15 +187,15 @@ def require_captioning_dependencies(*, java: bool = True) -> None:
     if importlib.util.find_spec("pycocoevalcap") is None:
         raise MissingDependencyError("pycocoevalcap", "captioning",
                                      "dense-captioning metrics (METEOR, CIDEr, BLEU, ROUGE-L)")
-    if java and shutil.which("java") is None:
+    if java and find_java() is None:
         raise MissingDependencyError("java", "captioning",
                                      "METEOR and the PTB tokenizer (pycocoevalcap)",
-                                     hint=_JAVA_HINT)
+                                     hint=JAVA_HINT)
 
 
 def spice_available() -> bool:
     """True when SPICE can run offline: pycocoevalcap, Java and the CoreNLP 3.6.0 jars present."""
-    if importlib.util.find_spec("pycocoevalcap") is None or shutil.which("java") is None:
+    if importlib.util.find_spec("pycocoevalcap") is None or find_java() is None:
         return False
     paths = [_pycoco_file(*parts) for parts in _SPICE_JARS]
     return all(p is not None and os.path.isfile(p) for p in paths)
@@ -229,8 +226,12 @@ def ptb_tokenize(texts: Sequence[str]) -> list[str]:
         path = os.path.join(tmp, "captions.txt")
         with open(path, "w", encoding="utf-8") as fh:
             fh.write("\n".join(lines))
+        java = find_java()
+        if java is None:
+            raise MissingDependencyError("java", "captioning", "the PTB tokenizer (pycocoevalcap)",
+                                         hint=JAVA_HINT)
         proc = subprocess.run(
-            ["java", "-cp", jar, "edu.stanford.nlp.process.PTBTokenizer", "-preserveLines",
+            [java, "-cp", jar, "edu.stanford.nlp.process.PTBTokenizer", "-preserveLines",
              "-lowerCase", path],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     if proc.returncode != 0:
@@ -323,6 +324,9 @@ class CaptionScorer:
         if self._meteor is None:
             from pycocoevalcap.meteor.meteor import Meteor
 
+            if ensure_java_on_path() is None:  # Meteor() runs plain `java` from PATH
+                raise MissingDependencyError("java", "captioning", "METEOR (pycocoevalcap)",
+                                             hint=JAVA_HINT)
             self._meteor = Meteor()
             self.meteor_starts += 1
         return self._meteor

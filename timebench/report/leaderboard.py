@@ -33,6 +33,9 @@ def _cell(res: Mapping[str, Any] | None, metric: str, *, ci: bool = True) -> str
     interval = res.get("ci", {}).get(metric) if ci else None
     if interval and value is not None:
         text += f" [{interval[0]:.3f}, {interval[1]:.3f}]"
+    failed = res.get("n_generation_errors") or 0
+    if failed:  # samples the adapter raised on (scored as failures): counted where the number is
+        text += f" ({failed}/{res.get('n', '?')} failed)"
     return text
 
 
