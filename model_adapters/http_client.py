@@ -143,26 +143,27 @@ class DeadlineWatch:
                 pass
 
 
-class _WatchedHTTPConnection(http.client.HTTPConnection):
+class _Watched:
+    """Mixin: hand the connection's socket to the request's :class:`DeadlineWatch`."""
+
+    sock: socket.socket | None
+
     def __init__(self, *args: Any, watch: DeadlineWatch | None = None, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
         self._watch = watch
 
     def connect(self) -> None:
-        super().connect()
+        super().connect()  # type: ignore[misc]
         if self._watch is not None:
             self._watch.attach(self.sock)
 
 
-class _WatchedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args: Any, watch: DeadlineWatch | None = None, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self._watch = watch
+class _WatchedHTTPConnection(_Watched, http.client.HTTPConnection):
+    pass
 
-    def connect(self) -> None:
-        super().connect()
-        if self._watch is not None:
-            self._watch.attach(self.sock)
+
+class _WatchedHTTPSConnection(_Watched, http.client.HTTPSConnection):
+    pass
 
 
 class _WatchedHTTPHandler(urllib.request.HTTPHandler):
