@@ -46,9 +46,11 @@ import ipaddress
 import json
 import os
 import random
+import socket
 import threading
 import time
 import urllib.parse
+import urllib.request
 import warnings
 import wave
 from dataclasses import dataclass
@@ -197,6 +199,9 @@ SETTINGS: dict[str, _Setting] = {
     "sample_rate": _Setting(16000, (int,), "rate the clip is resampled to before encoding", False,
                             _positive, "must be > 0"),
     "send_seed": _Setting(True, (bool,), "send the per-sample seed as the request's `seed`"),
+    "preflight": _Setting(True, (bool,), "before the first request, check that the server's port "
+                          "accepts connections; if not, every sample fails at once (no retries)",
+                          True),
 }
 
 
@@ -277,6 +282,7 @@ class OpenAIChatAdapter(ModelAdapter):
         self._opener = build_opener(use_env_proxies=not _is_loopback(url.hostname))
         self._rng = random.Random()    # jitter only; never touches the global RNG
         self._closing = threading.Event()
+        self._reached = False
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config()})"  # never the key
@@ -290,6 +296,9 @@ class OpenAIChatAdapter(ModelAdapter):
         ``timeout`` for the requests in flight.
         """
         self._closing.clear()
+        unreachable = self._preflight()
+        if unreachable:
+            return [Generation(error=unreachable, meta={"attempts": 0}) for _ in requests]
         results: list[Generation | None] = [None] * len(requests)
         todo = iter(range(len(requests)))
         lock = threading.Lock()
@@ -310,6 +319,28 @@ class OpenAIChatAdapter(ModelAdapter):
             w.join()
         return [g if g is not None else Generation(error="no answer (adapter closed)")
                 for g in results]
+
+    def _preflight(self) -> str | None:
+        """Once, until it succeeds: can a TCP connection reach the server?  A refused connection
+        or an unknown host gives a clear message at once instead of minutes of retries on every
+        sample.  Skipped behind a proxy (the proxy, not this host, reaches the server)."""
+        if self._reached or not self.settings.get("preflight", True):
+            return None
+        url = urllib.parse.urlsplit(self.endpoint)
+        host = url.hostname or ""
+        if not _is_loopback(host) and urllib.request.getproxies().get(url.scheme) \
+                and not urllib.request.proxy_bypass(host):
+            return None
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            with socket.create_connection((host, port), timeout=min(5.0, self.settings["timeout"])):
+                pass
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            return (f"cannot reach {self.settings['base_url']}: {reason} (checked before sending; "
+                    "no request was sent: is the server running and base_url right?)")
+        self._reached = True
+        return None
 
     def close(self) -> None:
         """Stop retrying and sending; queued requests of a running :meth:`generate` fail."""

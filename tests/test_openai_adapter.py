@@ -266,15 +266,41 @@ def test_unknown_model_is_the_servers_404_message(server):
     assert len(server.chat_calls()) == 1
 
 
-def test_unreachable_server_is_retried_then_an_error():
+def _dead_port() -> int:
     with socket.socket() as s:  # a port with nothing listening
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+def test_unreachable_server_fails_every_sample_at_once():
+    port = _dead_port()
     a = create_adapter("openai", base_url=f"http://127.0.0.1:{port}/v1", model=MODEL,
-                       backoff=0.01, max_retries=2, timeout=2)
+                       backoff=1.0, max_retries=5, timeout=2)
+    t0 = time.perf_counter()
+    gens = a.generate([_request(0), _request(1)])
+    assert time.perf_counter() - t0 < 1.0  # no retries against a refused port
+    for gen in gens:
+        assert gen.error.startswith(f"cannot reach http://127.0.0.1:{port}/v1: ")
+        assert "is the server running" in gen.error and gen.meta["attempts"] == 0
+
+
+def test_unreachable_server_without_preflight_is_retried_then_an_error():
+    port = _dead_port()
+    a = create_adapter("openai", base_url=f"http://127.0.0.1:{port}/v1", model=MODEL,
+                       backoff=0.01, max_retries=2, timeout=2, preflight=False)
     gen = a.generate([_request(0)])[0]
     assert gen.error.startswith(f"cannot reach http://127.0.0.1:{port}/v1/chat/completions")
     assert gen.meta["attempts"] == 3
+
+
+def test_cli_run_against_a_dead_server_exits_1_fast_naming_the_cause(tmp_path, capsys):
+    spec = f"openai[base_url=http://127.0.0.1:{_dead_port()}/v1,model={MODEL}]"
+    t0 = time.perf_counter()
+    rc = main(["run", "--tasks", "tag", "--models", spec, "--out", str(tmp_path / "run"),
+               "--limit", "3", "--bootstrap", "0", "-q", "--no-progress"])
+    assert rc == 1 and time.perf_counter() - t0 < 20
+    err = capsys.readouterr().err
+    assert "all 3 sample(s) failed in the adapter" in err and "is the server running" in err
 
 
 def test_close_stops_retrying(server):
