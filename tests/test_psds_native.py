@@ -303,3 +303,21 @@ def test_fold_subsets_leave_one_fold_out():
     for it in range(3):
         left_out = [set(f"f{i}" for i in range(10)) - set(s) for s in subsets[5 * it:5 * it + 5]]
         assert set().union(*left_out) == {f"f{i}" for i in range(10)}
+
+
+@pytest.mark.parametrize("gt_end, det_end, miss_end", [(10.0, 7, 6), (7.0, 10, 11)],
+                         ids=["gtc-exactly-met", "dtc-exactly-met"])
+def test_criteria_met_exactly_count(gt_end, det_end, miss_end):
+    """A 7 s overlap meets the 0.7 GTC of a 10 s event (and the 0.7 DTC of a 10 s detection):
+    the criteria are ">=", so this is one TP, no FP: PSDS 1."""
+    times = np.arange(21) * 1.0
+    s = np.zeros((20, 1))
+    s[:det_end] = 1.0
+    res = psds_native(frames={"a": (times, s)}, ground_truth={"a": [(0.0, gt_end, "x")]},
+                      durations={"a": 20.0}, classes=["x"], **PSDS1)
+    assert res.value == 1.0
+    s[:] = 0.0
+    s[:miss_end] = 1.0   # one frame off: criterion missed
+    res = psds_native(frames={"a": (times, s)}, ground_truth={"a": [(0.0, gt_end, "x")]},
+                      durations={"a": 20.0}, classes=["x"], **PSDS1)
+    assert res.value < 1.0
