@@ -1,4 +1,4 @@
-"""PSDS in ``timebench compare``: paired resampling through sed_scores_eval's per-file deltas."""
+"""PSDS in ``timebench compare``: paired resampling through per-file intermediate statistics."""
 
 from __future__ import annotations
 
@@ -64,3 +64,19 @@ def test_identical_runs_have_zero_psds_difference(tmp_path):
     assert "intermediate statistics" in entry["how"]
     out = compare_runs(ra, rb, iterations=50, psds_iterations=0)
     assert any(nc["metric"] == "psds1" for nc in out["not_compared"])
+
+
+def test_paired_psds_without_sed_scores_eval_or_pandas(tmp_path, monkeypatch):
+    import sys
+
+    refs, frames, durations = _random_set(5, n_files=6)
+    _, noisy, _ = _random_set(6, n_files=6)
+    frames_b = {k: type(v)(times=v.times, scores=0.5 * v.scores + 0.5 * noisy[k].scores,
+                           labels=v.labels) for k, v in frames.items()}
+    ra = _psds_run(tmp_path / "a", refs, frames, durations)
+    rb = _psds_run(tmp_path / "b", refs, frames_b, durations)
+    expected = paired_psds(ra, "m", rb, "m", "sed", "psds2", list(refs), iterations=5)
+    for name in [m for m in sys.modules if m.startswith(("sed_scores_eval", "pandas"))]:
+        monkeypatch.setitem(sys.modules, name, None)
+    got = paired_psds(ra, "m", rb, "m", "sed", "psds2", list(refs), iterations=5)
+    assert got == expected

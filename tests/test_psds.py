@@ -224,14 +224,36 @@ def test_params_resolution():
 
 
 def test_missing_sed_scores_eval(monkeypatch):
-    monkeypatch.setitem(sys.modules, "sed_scores_eval.intersection_based", None)
+    """The native backend needs neither sed_scores_eval nor pandas; the reference backend says
+    which extra to install."""
     refs, frames, durations = _random_set(1, n_files=2)
+    expected = psds(frames, refs, durations, backend="sed_scores_eval")
+    for name in [m for m in sys.modules if m.startswith(("sed_scores_eval", "pandas"))]:
+        monkeypatch.setitem(sys.modules, name, None)   # import fails with ImportError
+    monkeypatch.setitem(sys.modules, "sed_scores_eval", None)
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    got = psds(frames, refs, durations)
+    assert got.value == pytest.approx(expected.value, abs=1e-12)
     with pytest.raises(MissingDependencyError, match=r"timebench\[psds\]"):
-        psds(frames, refs, durations)
+        psds(frames, refs, durations, backend="sed_scores_eval")
 
 
-def test_pandas_3_is_refused_clearly(monkeypatch):
+def test_pandas_3_is_refused_clearly_by_the_reference_backend(monkeypatch):
     monkeypatch.setattr(pd, "__version__", "3.0.0")
     refs, frames, durations = _random_set(1, n_files=2)
+    assert psds_mod.psds(frames, refs, durations).value is not None   # native: no pandas
     with pytest.raises(TimebenchError, match="pandas<3"):
-        psds_mod.psds(frames, refs, durations)
+        psds_mod.psds(frames, refs, durations, backend="sed_scores_eval")
+
+
+@pytest.mark.parametrize("params", [PSDS1, PSDS2], ids=["psds1", "psds2"])
+def test_native_and_reference_backends_agree(params):
+    refs, frames, durations = _random_set(7, n_files=6, quantise=0.05)
+    frames["f4"] = None   # a failed sample
+    native = psds(frames, refs, durations, params=params)
+    ref = psds(frames, refs, durations, params=params, backend="sed_scores_eval")
+    assert native.value == pytest.approx(ref.value, abs=1e-9)
+    assert native.per_class == pytest.approx(ref.per_class, abs=1e-9)
+    assert native.notes == ref.notes
+    with pytest.raises(InputError, match="backend"):
+        psds(frames, refs, durations, backend="psds_eval")

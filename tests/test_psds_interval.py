@@ -54,3 +54,14 @@ def test_suite_reports_psds_interval_with_method():
         assert iv["low"] <= iv["high"]
         assert "bootstrapped_psds" in iv["method"]
         assert np.isfinite(out.metrics[name])
+
+
+def test_interval_needs_neither_sed_scores_eval_nor_pandas(monkeypatch):
+    import sys
+
+    refs, frames, durations = _random_set(3, n_files=10)
+    expected = psds_interval(frames, refs, durations, params="psds2", n_iterations=3)
+    for name in [m for m in sys.modules if m.startswith(("sed_scores_eval", "pandas"))]:
+        monkeypatch.setitem(sys.modules, name, None)
+    got = psds_interval(frames, refs, durations, params="psds2", n_iterations=3)
+    assert got == expected and got[1] < got[2]

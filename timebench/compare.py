@@ -5,8 +5,8 @@ For each model pair and task, the samples both runs scored (same id) are aligned
 ``all_metrics``) is recomputed from the per-sample rows (:mod:`timebench.sample_stats`) and
 compared with :func:`timebench.paired.paired_compare_many`: ``diff = B - A`` on the shared
 samples, a paired percentile-bootstrap interval and a paired approximate-randomisation p-value.
-PSDS, a curve over the whole set, is resampled the same way through sed_scores_eval's per-file
-statistics (:mod:`timebench.compare_psds`).
+PSDS, a curve over the whole set, is resampled the same way through per-file intermediate
+statistics (:mod:`timebench.compare_psds`, numpy only).
 With more than one test, Holm-adjusted p-values are listed (``p_holm``) over the whole family
 of tests printed.  Samples scored in only one run are listed (``unshared``), never dropped
 silently; metrics that cannot be recomputed from per-sample rows are listed in
@@ -79,7 +79,7 @@ def compare_runs(run_a: Run, run_b: Run, *, models: Sequence[str] | None = None,
                  psds_iterations: int = 100) -> dict[str, Any]:
     """The comparison as a JSON-ready dict (the ``compare --json`` object).
 
-    PSDS (a curve over the whole set) is resampled through sed_scores_eval's per-file
+    PSDS (a curve over the whole set) is resampled through per-file intermediate
     statistics with ``psds_iterations`` replicates (:mod:`timebench.compare_psds`); 0 skips it.
     """
     entries: list[dict[str, Any]] = []
@@ -169,8 +169,8 @@ def compare_runs(run_a: Run, run_b: Run, *, models: Sequence[str] | None = None,
     }
 
 
-PSDS_HOW = ("PSDS recomputed on each resample from sed_scores_eval per-file intermediate "
-            "statistics ({n} bootstrap and {n} permutation replicates)")
+PSDS_HOW = ("PSDS recomputed on each resample from per-file intermediate statistics "
+            "({n} bootstrap and {n} permutation replicates)")
 
 
 def _psds(run_a, ma, run_b, mb, task, metric, shared, iterations, confidence, seed):

@@ -1,25 +1,25 @@
 """Paired comparison of PSDS between two runs (the PSDS part of ``timebench compare``).
 
 PSDS is a curve over the whole set, not a function of per-sample sums, so it gets its own
-paired resampling, built on sed_scores_eval's intermediate statistics: the per-file ``deltas``
-(``intersection_based.intermediate_statistics_deltas``) are computed once per run, and PSDS of
-any multiset of files is ``intersection_based.psds(scores=None, deltas=...)`` on those files'
-deltas (duplicated files get distinct keys), which is how sed_scores_eval's own
-``bootstrapped_psds`` resamples.  So, with the same definitions as for the other metrics:
+paired resampling, built on per-file intermediate statistics (:mod:`timebench.metrics.psds_native`;
+the same "deltas" as sed_scores_eval's ``intermediate_statistics_deltas``): they are computed
+once per run, and PSDS of any multiset of files is the PSD-ROC of those files' statistics
+(a file drawn twice counts twice), which is how sed_scores_eval's own ``bootstrapped_psds``
+resamples.  So, with the same definitions as for the other metrics:
 
 * bootstrap replicate: draw shared files with replacement; PSDS of A and of B on that draw;
-* permutation replicate: per file, take A's or B's deltas at random for "A*" (the other for
+* permutation replicate: per file, take A's or B's statistics at random for "A*" (the other for
   "B*"); ``|PSDS(B*) - PSDS(A*)|`` against the observed ``|diff|``.
 
 Each replicate costs two PSD-ROC computations, so the default is fewer replicates than for the
 other metrics (``psds_iterations``, 100 in ``compare``).  Frame scores come from the runs' ``predictions.jsonl``
 (the runner stores them); a failed sample uses all-zero scores, as when the run was scored.
+Needs numpy only (no pandas, no sed_scores_eval).
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -56,7 +56,8 @@ def paired_psds(run_a: Run, model_a: str, run_b: Run, model_b: str, task: str, m
                 ids: Sequence[str], *, iterations: int = 200, confidence: float = 0.95,
                 seed: int = 0) -> PairedResult | str:
     """Paired bootstrap interval and permutation p-value of ``metric`` (psds1 / psds2)."""
-    from .metrics.psds import prepare_psds_inputs, resolve_params
+    from .metrics.psds import (native_statistics, native_value, prepare_psds_arrays,
+                               resolve_params)
 
     refs = run_a.references(task) or run_b.references(task)
     if any(i not in refs for i in ids):
@@ -65,45 +66,24 @@ def paired_psds(run_a: Run, model_a: str, run_b: Run, model_b: str, task: str, m
     events = {i: _events(refs[i]) for i in ids}
     durations = {i: refs[i].get("duration") for i in ids}
     params = resolve_params(metric)
-    deltas, gts, durs = [], None, None
+    stats, scored = [], ()
     for run, model in ((run_a, model_a), (run_b, model_b)):
         preds, rows = run.predictions(model, task), run.scores(model, task)
         frames = {i: _frames(preds.get(i), rows[i]) for i in ids}
         if not any(v is not None for v in frames.values()):
             return "no frame scores in this run: PSDS needs them"
-        scores, gt, dur, scored, _ = prepare_psds_inputs(frames, events, durations, labels=labels)
+        arrays, gt, dur, scored, _ = prepare_psds_arrays(frames, events, durations,
+                                                         labels=labels)
         if not scored:
             return "no reference events: PSDS is undefined"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from sed_scores_eval.intersection_based import intermediate_statistics_deltas
-
-            deltas.append(intermediate_statistics_deltas(
-                scores, gt, dtc_threshold=params.dtc_threshold,
-                gtc_threshold=params.gtc_threshold, cttc_threshold=params.cttc_threshold))
-        gts, durs = gt, dur
+        stats.append(native_statistics(arrays, gt, dur, scored, params=params))
 
     def value(pick: np.ndarray, side: np.ndarray) -> float:
         """PSDS of files ``ids[pick[k]]`` taken from run ``side[k]`` (0 = A, 1 = B)."""
-        from sed_scores_eval.intersection_based import psds
-
-        keys = [f"{k}:{ids[j]}" for k, j in enumerate(pick)]
-        d = {key: deltas[s][ids[j]] for key, j, s in zip(keys, pick, side)}
-        g = {key: gts[ids[j]] for key, j in zip(keys, pick)}
-        t = {key: durs[ids[j]] for key, j in zip(keys, pick)}
-        if not any(g.values()):
+        files = [stats[s][ids[j]] for j, s in zip(pick, side)]
+        if not any(sum(f.n_ref) for f in files):
             return math.nan
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                return float(psds(scores=None, ground_truth=g, audio_durations=t, deltas=d,
-                                  dtc_threshold=params.dtc_threshold,
-                                  gtc_threshold=params.gtc_threshold,
-                                  cttc_threshold=params.cttc_threshold, alpha_ct=params.alpha_ct,
-                                  alpha_st=params.alpha_st, unit_of_time=params.unit_of_time,
-                                  max_efpr=params.max_efpr)[0])
-            except (AssertionError, ValueError, ZeroDivisionError):
-                return math.nan   # e.g. a resample where a class has no reference event
+        return native_value(files, scored, params).value
 
     n = len(ids)
     every = np.arange(n)

@@ -9,8 +9,8 @@ that shape) and adds ``ci_method: {metric: text}`` next to it:
 * captioning (METEOR, CIDEr, BLEU4, ROUGE_L, SODA_c, summary ROUGE): the same bootstrap over the
   per-video scores, which are exact inputs because each video is scored on its own (the 2018
   densevid_eval protocol; CIDEr document frequencies per video);
-* PSDS: the interval of sed_scores_eval's ``bootstrapped_psds`` (see
-  :mod:`timebench.metrics.psds_interval`), given by the suite itself.
+* PSDS: the leave-one-fold-out resampling of sed_scores_eval's ``bootstrapped_psds``, computed
+  natively (see :mod:`timebench.metrics.psds_interval`), given by the suite itself.
 """
 
 from __future__ import annotations

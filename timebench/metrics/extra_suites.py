@@ -133,13 +133,15 @@ class SummarySuite(MetricSuite):
 
 
 class PSDSSuite(MetricSuite):
-    """PSDS1 / PSDS2 (DCASE parameter sets) from frame-level scores, via sed_scores_eval.
+    """PSDS1 / PSDS2 (DCASE parameter sets) from frame-level scores (numpy only, equal to
+    sed_scores_eval; :mod:`timebench.metrics.psds_native`).
 
     Only adapters that emit frame scores get PSDS.  Hard decisions (events or text) are not given
     a degenerate single-operating-point PSDS: the suite then reports nothing and says why.  PSDS
-    is a corpus-level curve metric: its interval comes from sed_scores_eval's own
-    ``bootstrapped_psds`` (:mod:`timebench.metrics.psds_interval`; ``interval_iterations`` random
-    5-fold splits, 0 for none), not from the sample bootstrap.
+    is a corpus-level curve metric: its interval is the leave-one-fold-out resampling of
+    sed_scores_eval's ``bootstrapped_psds``, computed natively
+    (:mod:`timebench.metrics.psds_interval`; ``interval_iterations`` random 5-fold splits, 0 for
+    none), not the sample bootstrap.
     """
 
     name = "psds"

@@ -1,9 +1,12 @@
 """Polyphonic Sound Detection Score (PSDS) from frame-level class scores.
 
 Definition: Bilen et al., "A Framework for the Robust Evaluation of Sound Event Detection",
-ICASSP 2020; computed exactly (every threshold, no operating-point sampling) by
-``sed_scores_eval.intersection_based.psds`` (Ebbers, Serizel, Haeb-Umbach, "Threshold-Independent
-Evaluation of Sound Event Detection Scores", ICASSP 2022; ``fgnt/sed_scores_eval``).
+ICASSP 2020; computed exactly (every threshold, no operating-point sampling) as in Ebbers,
+Serizel, Haeb-Umbach, "Threshold-Independent Evaluation of Sound Event Detection Scores", ICASSP
+2022.  By default with timebench's own numpy implementation (:mod:`.psds_native`, no pandas);
+``backend="sed_scores_eval"`` uses ``sed_scores_eval.intersection_based.psds``
+(``fgnt/sed_scores_eval``, the ``psds`` extra) instead.  The two agree to 1e-9 (value, per-class
+values and ROC points; ``tests/test_psds_native.py``), see docs/METRICS.md.
 
 Scenarios (DCASE 2021-2024 Task 4 recipes, ``sed_trainer.py``)
 
@@ -16,9 +19,9 @@ Scenarios (DCASE 2021-2024 Task 4 recipes, ``sed_trainer.py``)
 
 Inputs
     * frame scores: :class:`model_adapters.base.FrameScores` per sample (``times`` are the
-      ``n + 1`` frame boundaries, ``scores`` is ``(n, k)``, ``labels`` names the columns),
-      turned into sed_scores_eval score DataFrames (``create_score_dataframe``: columns
-      ``onset``, ``offset``, one per class, in the order of ``labels``);
+      ``n + 1`` frame boundaries, ``scores`` is ``(n, k)``, ``labels`` names the columns);
+      for the reference backend they become sed_scores_eval score DataFrames
+      (``create_score_dataframe``: columns ``onset``, ``offset``, one per class);
     * ground truth ``{id: [(onset, offset, label), ...]}`` from the reference events;
     * durations ``{id: seconds}`` (the eFPR denominator).
 
@@ -38,6 +41,7 @@ Conventions (ours, documented)
 
 Pandas 3 and numpy >= 2.4 break sed_scores_eval 0.0.4 and psds_eval 0.5.3 (read-only arrays into
 Cython; removed ``fillna(method=)``); the ``psds`` extra pins ``pandas<3`` and ``numpy<2.4``.
+The native backend has no such pins.
 """
 
 from __future__ import annotations
@@ -68,6 +72,9 @@ __all__ = [
     "score_dataframe",
     "ground_truth_tuples",
     "prepare_psds_inputs",
+    "prepare_psds_arrays",
+    "native_statistics",
+    "native_value",
     "psds",
     "psds_scores",
 ]
@@ -234,11 +241,12 @@ def ground_truth_tuples(references: EventMap) -> dict[str, list[tuple[float, flo
     return out
 
 
-def prepare_psds_inputs(frame_scores: Mapping[str, "FrameScores | None"], references: EventMap,
+def prepare_psds_arrays(frame_scores: Mapping[str, "FrameScores | None"], references: EventMap,
                         durations: Mapping[str, float | None], *,
                         labels: Sequence[str] | None = None):
-    """Score DataFrames, ground truth, durations, scored classes and notes for sed_scores_eval.
+    """``({id: (times, scores)}, ground truth, durations, scored classes, notes)`` (no pandas).
 
+    ``scores`` columns follow the scored classes (classes with at least one reference event).
     Returns ``None`` for the first item when no sample has frame scores (hard decisions).
     Every id of ``references`` is scored; frame scores for other ids raise :class:`InputError`.
     """
@@ -283,8 +291,7 @@ def prepare_psds_inputs(frame_scores: Mapping[str, "FrameScores | None"], refere
                              field="duration")
         dur[k] = float(d)
 
-    pd, create_score_dataframe, _ = _import_sed_scores_eval()
-    scores: dict[str, Any] = {}
+    arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for k in ids:
         if k in checked:
             times, arr, own = checked[k]
@@ -293,19 +300,55 @@ def prepare_psds_inputs(frame_scores: Mapping[str, "FrameScores | None"], refere
         else:
             times = np.array([0.0, dur[k]])
             arr = np.zeros((1, len(scored)))
-        scores[k] = create_score_dataframe(arr, times, list(scored))
+        arrays[k] = (times, arr)
     failed = [k for k in ids if k not in checked]
     if failed:
         notes.append(f"{len(failed)} sample(s) without frame scores scored as all-zero "
                      "(failures)")
-    return scores, gt, dur, scored, tuple(notes)
+    return arrays, gt, dur, scored, tuple(notes)
+
+
+def prepare_psds_inputs(frame_scores: Mapping[str, "FrameScores | None"], references: EventMap,
+                        durations: Mapping[str, float | None], *,
+                        labels: Sequence[str] | None = None):
+    """As :func:`prepare_psds_arrays`, with sed_scores_eval score DataFrames (needs pandas)."""
+    arrays, gt, dur, scored, notes = prepare_psds_arrays(frame_scores, references, durations,
+                                                         labels=labels)
+    if arrays is None:
+        return None, None, None, (), notes
+    _, create_score_dataframe, _ = _import_sed_scores_eval()
+    scores = {k: create_score_dataframe(arr, times, list(scored))
+              for k, (times, arr) in arrays.items()}
+    return scores, gt, dur, scored, notes
+
+
+def native_statistics(arrays: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                      gt: Mapping[str, Sequence[tuple[float, float, str]]],
+                      dur: Mapping[str, float], scored: Sequence[str], *,
+                      params: PSDSParams, time_decimals: int = 6):
+    """Per-file PSDS statistics (:mod:`.psds_native`) of prepared arrays, ids sorted."""
+    from .psds_native import dataset_statistics
+
+    return dataset_statistics(frames=arrays, ground_truth=gt, durations=dur,
+                              classes=list(scored), dtc=params.dtc_threshold,
+                              gtc=params.gtc_threshold, cttc=params.cttc_threshold,
+                              time_decimals=time_decimals)
+
+
+def native_value(files: Sequence[Any], scored: Sequence[str], params: PSDSParams):
+    """:class:`.psds_native.NativePSDS` of a multiset of per-file statistics."""
+    from .psds_native import psd_roc_from_statistics
+
+    return psd_roc_from_statistics(files, classes=list(scored), alpha_ct=params.alpha_ct,
+                                   alpha_st=params.alpha_st, max_efpr=params.max_efpr,
+                                   unit_of_time=params.unit_of_time)
 
 
 def psds(frame_scores: Mapping[str, "FrameScores | None"], references: EventMap,
          durations: Mapping[str, float | None], *, params: PSDSParams | str = "psds1",
          labels: Sequence[str] | None = None, time_decimals: int = 6,
-         num_jobs: int = 1) -> PSDSResult:
-    """PSDS of frame-level scores against reference events (exact, via sed_scores_eval).
+         num_jobs: int = 1, backend: str = "native") -> PSDSResult:
+    """PSDS of frame-level scores against reference events (exact, every threshold).
 
     Parameters
     ----------
@@ -320,11 +363,20 @@ def psds(frame_scores: Mapping[str, "FrameScores | None"], references: EventMap,
         ``"psds1"``, ``"psds2"`` or a :class:`PSDSParams` (see :func:`resolve_params`).
     labels
         Class list (column order); default: the labels of the first frame scores.
-    time_decimals, num_jobs
-        Passed to ``sed_scores_eval.intersection_based.psds``.
+    time_decimals
+        Rounding of intersection times before the criteria are compared (6, as DCASE).
+    num_jobs
+        Processes for sed_scores_eval (``backend="sed_scores_eval"`` only).
+    backend
+        ``"native"`` (default; numpy only, :mod:`.psds_native`) or ``"sed_scores_eval"`` (the
+        reference package; needs the ``psds`` extra).  Both give the same numbers
+        (``tests/test_psds_native.py``).
     """
     params = resolve_params(params)
-    scores, gt, dur, scored, notes = prepare_psds_inputs(frame_scores, references, durations,
+    if backend not in ("native", "sed_scores_eval"):
+        raise InputError(f"unknown PSDS backend {backend!r}; use 'native' or 'sed_scores_eval'",
+                         field="backend")
+    scores, gt, dur, scored, notes = prepare_psds_arrays(frame_scores, references, durations,
                                                          labels=labels)
     if scores is None:
         return PSDSResult(value=None, params=params, reason=(
@@ -333,7 +385,15 @@ def psds(frame_scores: Mapping[str, "FrameScores | None"], references: EventMap,
     if not scored:
         return PSDSResult(value=None, params=params, notes=notes,
                           reason="no reference events: PSDS is undefined")
-    _, _, sse_psds = _import_sed_scores_eval()
+    if backend == "native":
+        stats = native_statistics(scores, gt, dur, scored, params=params,
+                                  time_decimals=time_decimals)
+        res = native_value(list(stats.values()), scored, params)
+        return PSDSResult(value=res.value, params=params, per_class=dict(res.per_class),
+                          notes=notes)
+    _, create_score_dataframe, sse_psds = _import_sed_scores_eval()
+    scores = {k: create_score_dataframe(arr, times, list(scored))
+              for k, (times, arr) in scores.items()}
     value, per_class, _, _ = sse_psds(
         scores, gt, dur, dtc_threshold=params.dtc_threshold,
         gtc_threshold=params.gtc_threshold, cttc_threshold=params.cttc_threshold,
@@ -346,8 +406,8 @@ def psds(frame_scores: Mapping[str, "FrameScores | None"], references: EventMap,
 def psds_scores(frame_scores: Mapping[str, "FrameScores | None"], references: EventMap,
                 durations: Mapping[str, float | None], *,
                 scenarios: Mapping[str, PSDSParams | str] | Sequence[str] = ("psds1", "psds2"),
-                labels: Sequence[str] | None = None, num_jobs: int = 1
-                ) -> dict[str, PSDSResult]:
+                labels: Sequence[str] | None = None, num_jobs: int = 1,
+                backend: str = "native") -> dict[str, PSDSResult]:
     """Several PSDS scenarios at once: ``{"psds1": PSDSResult, "psds2": PSDSResult}`` by default.
 
     ``scenarios`` is a list of scenario names or a mapping result name -> parameters.
@@ -357,5 +417,5 @@ def psds_scores(frame_scores: Mapping[str, "FrameScores | None"], references: Ev
     else:
         items = [(str(name), str(name)) for name in scenarios]
     return {name: psds(frame_scores, references, durations, params=p, labels=labels,
-                       num_jobs=num_jobs)
+                       num_jobs=num_jobs, backend=backend)
             for name, p in items}
