@@ -1,4 +1,4 @@
-"""Metric suites that need optional dependencies (pycocoevalcap + Java, sed_scores_eval).
+"""Metric suites that need optional dependencies (pycocoevalcap + Java), and PSDS (numpy only).
 
 Kept apart from :mod:`timebench.metrics.suites` so that scoring grounding or SED never imports
 them; the registry names them lazily.  The METEOR JVM is started once per process (one per
