@@ -321,3 +321,31 @@ def test_criteria_met_exactly_count(gt_end, det_end, miss_end):
     res = psds_native(frames={"a": (times, s)}, ground_truth={"a": [(0.0, gt_end, "x")]},
                       durations={"a": 20.0}, classes=["x"], **PSDS1)
     assert res.value < 1.0
+
+
+def test_detection_curves_equal_a_frame_by_frame_scan():
+    """The boundary/threshold-pair construction equals scanning the frames at each threshold."""
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n = int(rng.integers(1, 40))
+        scores = np.round(rng.random(n) * int(rng.integers(1, 8))) / 7.0
+        times = np.concatenate(([0.0], np.cumsum(rng.uniform(0.1, 1.0, n))))
+        thr = np.unique(scores)
+        on, off = detection_curves(scores=scores, times=times, thresholds=thr)
+        expected = []
+        for u in thr:
+            events, start = [], None
+            for t in range(n):
+                if scores[t] >= u and start is None:
+                    start = t
+                elif scores[t] < u and start is not None:
+                    events.append((times[start], times[t]))
+                    start = None
+            if start is not None:
+                events.append((times[start], times[n]))
+            expected.append(events)
+        assert on.shape == (len(thr), max(len(e) for e in expected))
+        for i, events in enumerate(expected):
+            got = [(a, b) for a, b in zip(on[i], off[i]) if b > a]
+            assert got == events
+            assert not np.any(on[i, len(events):]) and not np.any(off[i, len(events):])

@@ -61,10 +61,6 @@ __all__ = [
 
 SECONDS_PER_UNIT = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
 
-# Upper bound on thresholds x frames (booleans) handled at once when building detections.
-_CHUNK_CELLS = 4_000_000
-
-
 @dataclass(frozen=True)
 class ClassDeltas:
     """Changes of the counts when the threshold falls below each ``scores[i]`` (one file, class).
@@ -109,33 +105,42 @@ class NativePSDS:
     class_rocs: dict[str, ClassROC]
 
 
+def _pairs(lo: np.ndarray, hi: np.ndarray, boundary: np.ndarray):
+    """All (threshold index, boundary) with ``lo[b] <= index < hi[b]``, sorted by (index, b)."""
+    n = np.maximum(hi - lo, 0)
+    total = int(n.sum())
+    starts = np.cumsum(n) - n
+    rows = np.repeat(lo, n) + (np.arange(total) - np.repeat(starts, n))
+    cols = np.repeat(boundary, n)
+    order = np.lexsort((cols, rows))
+    return rows[order], cols[order]
+
+
 def detection_curves(*, scores: np.ndarray, times: np.ndarray,
                      thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Onsets/offsets ``(len(thresholds), max_events)`` of the detections at each threshold.
 
     A detection is a run of frames with score ``>= threshold``; detections are in time order,
-    unused slots have onset = offset = 0 (zero length: not a detection).
+    unused slots have onset = offset = 0 (zero length: not a detection).  ``thresholds`` must be
+    sorted ascending.  Without building the thresholds x frames matrix: a detection starts at
+    frame boundary ``b`` for the thresholds in ``(score[b-1], score[b]]`` and ends there for those
+    in ``(score[b], score[b-1]]`` (score -inf outside the file).
     """
-    n_thr, n_frames = len(thresholds), len(scores)
-    counts = np.zeros(n_thr, dtype=np.int64)
-    step = max(1, _CHUNK_CELLS // max(n_frames, 1))
-    starts_all = []
-    for lo in range(0, n_thr, step):
-        active = scores[None, :] >= thresholds[lo:lo + step, None]
-        pad = np.zeros((active.shape[0], 1), dtype=np.int8)
-        edges = np.diff(np.concatenate((pad, active.astype(np.int8), pad), axis=1), axis=1)
-        rows_on, cols_on = np.nonzero(edges == 1)
-        rows_off, cols_off = np.nonzero(edges == -1)
-        starts_all.append((lo + rows_on, cols_on, cols_off))
-        counts[lo:lo + step] = np.bincount(rows_on, minlength=active.shape[0])
+    n_thr = len(thresholds)
+    before = np.concatenate(([-np.inf], scores))     # score left of boundary b = 0..n
+    after = np.concatenate((scores, [-np.inf]))      # score right of boundary b
+    boundary = np.arange(len(before))
+    idx_before = np.searchsorted(thresholds, before, side="right")
+    idx_after = np.searchsorted(thresholds, after, side="right")
+    rows_on, cols_on = _pairs(idx_before, idx_after, boundary)     # before < u <= after
+    rows_off, cols_off = _pairs(idx_after, idx_before, boundary)   # after < u <= before
+    counts = np.bincount(rows_on, minlength=n_thr)
     max_events = int(counts.max()) if n_thr else 0
     onsets = np.zeros((n_thr, max_events))
     offsets = np.zeros((n_thr, max_events))
-    for rows, cols_on, cols_off in starts_all:
-        # np.nonzero is row-major: within a row the events come in time order
-        slot = np.arange(rows.size) - np.searchsorted(rows, rows, side="left")
-        onsets[rows, slot] = times[cols_on]
-        offsets[rows, slot] = times[cols_off]
+    slot = np.arange(rows_on.size) - (np.cumsum(counts) - counts)[rows_on]
+    onsets[rows_on, slot] = times[cols_on]
+    offsets[rows_off, slot] = times[cols_off]
     return onsets, offsets
 
 
