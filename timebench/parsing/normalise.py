@@ -132,7 +132,10 @@ def _wordch(ch: str) -> bool:
 def collapse_whitespace(text: str) -> str:
     """Runs of spaces/tabs -> one space; any run containing newlines -> one ``\\n``."""
     # (fast checks first: most text has single spaces only)
-    if "  " in text or not (text.isascii() and text.isprintable()) or "\t" in text:
+    # ASCII white space other than " " and "\n" (\t \r \f \v \x1c-\x1f) is not printable;
+    # line breaks are checked apart, so multi-line answers skip the substitution too
+    if "  " in text or not text.isascii() or not (
+            text.isprintable() or text.replace("\n", "").isprintable()):
         text = _SPACE_RUNS.sub(" ", text)
     if "\n" in text:
         text = _NEWLINE_RUN.sub("\n", text.replace(" \n", "\n"))
