@@ -1,0 +1,92 @@
+"""Speed shortcuts of the parser are proven equal to the full path (issue 11, item 4).
+
+Each shortcut (a literal pre-check that skips a pattern, a plain-float metric path...) is run
+against the path it replaces on the real-output corpus, ``tests/corpus/lalm_outputs.jsonl`` and
+hypothesis-generated text built from the patterns' own words, and must give identical results.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from timebench.parsing import absence
+
+ROOT = Path(__file__).resolve().parent
+CORPUS = ROOT / "corpus"
+
+
+def _corpus_texts() -> list[str]:
+    texts = []
+    for path in sorted((CORPUS / "real").glob("*.jsonl")) + [CORPUS / "lalm_outputs.jsonl"]:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                if isinstance(row.get("text"), str):
+                    texts.append(row["text"])
+                    if row.get("prompt"):
+                        texts.append(row["prompt"])
+    return texts
+
+
+TEXTS = _corpus_texts()
+NEEDLED = {"absent": absence._ABSENT, "affirm": absence._AFFIRM, "refusal": absence._REFUSAL}
+
+
+def _vocabulary(fast) -> list[str]:
+    """The words and word pieces of a pattern's source (with their apostrophes)."""
+    return sorted(set(re.findall(r"[a-z']+", fast.original.pattern)) - {"", "'"})
+
+
+@pytest.mark.parametrize("name", sorted(NEEDLED))
+def test_needle_precheck_equals_the_pattern_on_the_corpora(name):
+    fast = NEEDLED[name]
+    assert fast.needles
+    for text in TEXTS:
+        a, b = fast.original.search(text), fast.search(text)
+        assert (a and a.span()) == (b and b.span()), (name, text[:200])
+
+
+@pytest.mark.parametrize("name", sorted(NEEDLED))
+def test_needle_precheck_equals_the_pattern_on_generated_text(name):
+    fast = NEEDLED[name]
+    vocab = _vocabulary(fast)
+    word = st.sampled_from(vocab).flatmap(
+        lambda w: st.sampled_from([w, w.upper(), w.capitalize()]))
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.lists(word | st.text(alphabet="aeinost' .,\n", max_size=4), max_size=10),
+           st.sampled_from([" ", "  ", "\n", ", "]))
+    def check(words, sep):
+        text = sep.join(words)
+        a = fast.original.search(text)
+        b = fast.search(text)
+        assert (a and a.span()) == (b and b.span()), text
+        if a is not None:   # a match holds a needle: the pre-check never skips a match
+            assert any(n in a.group(0).lower() for n in fast.needles), text
+
+    check()
+
+
+@pytest.mark.parametrize("name", sorted(NEEDLED))
+def test_every_string_the_pattern_matches_holds_a_needle(name):
+    """Strings generated from the pattern itself (every alternative, any case) hold a needle:
+    the pre-check can never skip a text the pattern would match."""
+    fast = NEEDLED[name]
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.from_regex(fast.original, fullmatch=True))
+    def check(text):
+        m = fast.original.search(text)
+        assert m is not None
+        low = text.lower()
+        assert any(n in low for n in fast.needles), text
+        b = fast.search(text)
+        assert b is not None and b.span() == m.span(), text
+
+    check()
