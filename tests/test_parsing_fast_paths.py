@@ -90,3 +90,39 @@ def test_every_string_the_pattern_matches_holds_a_needle(name):
         assert b is not None and b.span() == m.span(), text
 
     check()
+
+
+def test_clip_phrases_lowered_search_equals_the_pattern():
+    """ClipPhrases searches its phrase pattern in the lowered ASCII text: same matches and
+    the same groups as the case-insensitive pattern on the corpora and on generated text."""
+    from timebench.parsing.relative import _PHRASE
+
+    def same(text):
+        if not text.isascii():
+            return
+        want = [(m.span(), m.group("edge") and m.group("edge").lower(),
+                 m.group("half") and m.group("half").lower())
+                for m in _PHRASE.original.finditer(text)]
+        got = [(m.span(), m.group("edge"), m.group("half")) for m in _PHRASE.finditer(text)]
+        assert got == want, text
+
+    for text in TEXTS:
+        same(text)
+    vocab = _vocabulary(_PHRASE) + ["5 s", "10", "x", "The"]
+    word = st.sampled_from(vocab).flatmap(
+        lambda w: st.sampled_from([w, w.upper(), w.capitalize()]))
+
+    @settings(max_examples=800, deadline=None)
+    @given(st.lists(word | st.text(alphabet="aefhilrst 1.\n", max_size=4), max_size=10))
+    def check(words):
+        same(" ".join(words))
+
+    check()
+
+    @settings(max_examples=800, deadline=None)
+    @given(st.from_regex(_PHRASE.original, fullmatch=True).filter(str.isascii),
+           st.sampled_from(["", "a ", "The ", "x"]), st.sampled_from(["", " 5", "s", "."]))
+    def check_generated(core, before, after):
+        same(before + core + after)
+
+    check_generated()
