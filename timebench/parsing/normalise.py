@@ -317,7 +317,6 @@ def _number_words_re() -> re.Pattern:
 
 
 _NUMBER_WORDS: re.Pattern | None = None
-_UNIT_KEYS = re.compile(r"sec|min|hour")
 _NUMBER_KEYS = re.compile(r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                           r"teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
                           r"thousand)[ -]")
@@ -330,7 +329,7 @@ def time_number_words(text: str) -> tuple[str, list[str]]:
     the dogs``).  Returns (text, notes)."""
     global _NUMBER_WORDS
     low = text.lower()
-    if _UNIT_KEYS.search(low) is None or _NUMBER_KEYS.search(low) is None:
+    if not ("sec" in low or "min" in low or "hour" in low) or _NUMBER_KEYS.search(low) is None:
         return text, []                          # case-sensitive literals: fast pre-checks
     if _NUMBER_WORDS is None:
         _NUMBER_WORDS = _number_words_re()
