@@ -94,11 +94,13 @@ def iou_matrix(pred, ref) -> np.ndarray:
 
 def set_iou(pred, ref) -> float:
     """``|∪P ∩ ∪G| / |∪P ∪ ∪G|``; 0 when either side is empty or the union has no length."""
-    if type(pred) in (list, tuple) and type(ref) in (list, tuple) \
-            and len(pred) == 1 and len(ref) == 1:
-        fast = _one_pair_set_iou(pred[0], ref[0])
-        if fast is not None:
-            return fast
+    if type(pred) in (list, tuple) and type(ref) in (list, tuple):
+        if not pred or not ref:
+            return 0.0
+        if len(pred) == 1 and len(ref) == 1:
+            fast = _one_pair_set_iou(pred[0], ref[0])
+            if fast is not None:
+                return fast
     p = merge_intervals(pred)
     g = merge_intervals(ref)
     if p.shape[0] == 0 or g.shape[0] == 0:
