@@ -128,3 +128,23 @@ def test_clip_phrases_lowered_search_equals_the_pattern():
         assert any(k in low for k in _KEYS), core
 
     check_generated()
+
+
+def test_clause_bounds_scan_equals_the_pattern():
+    """roles.clause_bounds' character-class scan finds the ends of ``_CLAUSE_END``."""
+    from timebench.parsing.roles import _CLAUSE_END, _QUOTED, clause_bounds
+
+    def same(text):
+        if '"' in text and _QUOTED.search(text):
+            return                      # the quoted-span exception is the same code after
+        assert clause_bounds(text) == [m.end() for m in _CLAUSE_END.finditer(text)], text
+
+    for text in TEXTS:
+        same(text)
+
+    @settings(max_examples=2000, deadline=None)
+    @given(st.text(alphabet=".!?;\n \t\r\x0b\x1c\x85\xa0\u2028\u3000a1", max_size=30))
+    def check(text):
+        same(text)
+
+    check()
