@@ -52,8 +52,9 @@ _ABSENT = re.compile(
     r"|\bnone\b|\bnowhere\b|\binaudible\b",
     re.IGNORECASE,
 )
-#: every _ABSENT match holds one of these ("no" is in not/none/nowhere/cannot)
-_ABSENT_NEEDLES = ("there", "no", "never", "n't", "absen", "inaudible")
+#: every _ABSENT match holds one of these ("cannot" holds "not")
+_ABSENT_NEEDLES = ("there", "not", "no ", "none", "nowhere", "never", "n't", "absen",
+                   "inaudible")
 _ABSENT = _Fast(_ABSENT, needles=_ABSENT_NEEDLES)
 _AFFIRM = re.compile(
     r"\b(?:is|are|was|were) (?:clearly |indeed |definitely |also )?"
@@ -122,11 +123,13 @@ _REFUSAL = re.compile(
 
 
 #: every _REFUSAL match holds one of these (alternative by alternative: "as an ai"; "i do
-#: not have ..."/"... able to"/"... enough information"; "cannot"/"can't"/"could not"/
-#: "unable to"; "not possible"/"impossible"/"difficult"/"hard"; "sorry"/"apologise";
-#: "does not provide ..."/"... is not provided"/"not clear"/"not valid"; "please provide")
-_REFUSAL_NEEDLES = ("as an ai", "have ", "enough information", "can", "could", "able to",
-                    "possible", "difficult", "hard", "sorry", "apologi", "not", "provide")
+#: not have ..."/"... able to"/"... enough information"; "cannot" (holds "not")/"can't"/
+#: "could not"/"unable to"; "not possible"/"impossible"/"difficult"/"hard"; "sorry"/
+#: "apologise"; "does not provide ..."/"... is not provided"/"not clear"/"not valid";
+#: "please provide"/"can you provide")
+_REFUSAL_NEEDLES = ("as an ai", "have ", "enough information", "can't", "can you", "could",
+                    "able to", "possible", "difficult", "hard", "sorry", "apologi", "not",
+                    "provide")
 _REFUSAL = _Fast(_REFUSAL, needles=_REFUSAL_NEEDLES)
 
 
