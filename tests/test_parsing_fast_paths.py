@@ -148,3 +148,40 @@ def test_clause_bounds_scan_equals_the_pattern():
         same(text)
 
     check()
+
+
+def test_number_word_precheck_never_skips_a_match():
+    """normalise._unit_after_number_word holds for every ASCII text the number-words pattern
+    matches (so skipping the pattern when it is false changes nothing)."""
+    from timebench.parsing import normalise
+    from timebench.parsing.scalar import _SCALES, _SMALL, _TENS
+
+    normalise.time_number_words("five seconds")          # builds the pattern
+    pattern = normalise._NUMBER_WORDS
+
+    def check_text(text):
+        if text.isascii() and pattern.search(text):
+            assert normalise._unit_after_number_word(text.lower()), text
+
+    for text in TEXTS:
+        check_text(text)
+    words = [*_SMALL, *_TENS, *_SCALES, "and", "to", "or", "a", "x", "millisecond",
+             "milliseconds", "second", "seconds", "secs", "sec", "minute", "mins", "hours",
+             "hour", "the", "1", "until"]
+    word = st.sampled_from(words).flatmap(
+        lambda w: st.sampled_from([w, w.upper(), w.capitalize()]))
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.lists(word, max_size=8), st.lists(st.sampled_from([" ", "-", "", "  ", ", "]),
+                                                min_size=8, max_size=8))
+    def check(ws, seps):
+        check_text("".join(w + s for w, s in zip(ws, seps)))
+
+    check()
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.from_regex(pattern, fullmatch=False).filter(str.isascii))
+    def check_generated(text):
+        check_text(text)
+
+    check_generated()
