@@ -159,7 +159,8 @@ def map_columns(predictions: Sequence[Sequence], references: Sequence[Sequence],
     cols = {"mAP": ap.mean(axis=1), "mAP@0.5": ap[:, MAP_THRESHOLDS.index(0.5)],
             "mAP@0.75": ap[:, MAP_THRESHOLDS.index(0.75)]}
     per: dict[str, list] = {k: [None] * n_samples for k in cols}
-    for j, i in enumerate(keep):
-        for k, v in cols.items():
-            per[k][i] = float(v[j])
+    for k, v in cols.items():
+        column = per[k]
+        for i, x in zip(keep, v.tolist()):   # Python floats, as float(v[j])
+            column[i] = x
     return {"summary": moment_map(ap), "resample": lambda pos: moment_map(ap[pos])}, per
