@@ -185,3 +185,41 @@ def test_number_word_precheck_never_skips_a_match():
         check_text(text)
 
     check_generated()
+
+
+def test_role_cues_up_to_the_last_value_give_the_same_candidates(monkeypatch):
+    """RoleIntervals scans cue words only up to the last value: the same candidates as with
+    every cue of the text, on the corpora and on generated cue/value soups."""
+    from timebench.parsing import roles
+    from timebench.parsing.context import ParseContext
+
+    full_cues = roles._cues
+
+    def run(text, whole):
+        if whole:
+            monkeypatch.setattr(roles, "_cues", lambda low, end=None: full_cues(low))
+        else:
+            monkeypatch.setattr(roles, "_cues", full_cues)
+        out = []
+        for single in (False, True):
+            ctx = ParseContext(raw=text, text=text, duration=None, prompt=None, labels=None,
+                               opts={"single_query": single})
+            out.append([(c.start, c.end, c.onset, c.offset, c.rule)
+                        for c in roles.RoleIntervals().extract(text, ctx)])
+        return out
+
+    def same(text):
+        assert run(text, False) == run(text, True), text
+
+    for text in TEXTS:
+        same(text)
+    pieces = ["start", "starts at", "end", "ends at", "until", "lasts", "for", "from",
+              "Start time:", "End time:", "start and end", "up to", "2.0", "3 s", "0:05", "4",
+              "-", "to", ".", "\n", "and", "the", "duration", "untill", "lasting", "x"]
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.lists(st.sampled_from(pieces), max_size=14), st.sampled_from([" ", "", "  "]))
+    def check(words, sep):
+        same(sep.join(words))
+
+    check()

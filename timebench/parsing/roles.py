@@ -170,13 +170,15 @@ _CUE_START = re.compile(r"start|begin|began|onset|commenc|end|stop|finish|offset
                         r"|until|till|up to|lasts|lasted|lasting|duration|length")
 
 
-def _cues(low: str) -> tuple[list[int], list[re.Match]]:
+def _cues(low: str, end: int | None = None) -> tuple[list[int], list[re.Match]]:
     """Every cue of the ASCII-lowered text in one left-to-right pass (non-overlapping, as
-    ``_CUE.finditer``): (their end positions, the matches)."""
+    ``_CUE.finditer``): (their end positions, the matches).  ``end``: only cues whose first
+    word ends by then (a role reads only cues that end before its value, so the extractor
+    passes the start of the last value; the cues before are the same, tested)."""
     found: list[re.Match] = []
     full = _CUE.pattern.match
     last_end = 0
-    for hit in _CUE_START.finditer(low):
+    for hit in _CUE_START.finditer(low, 0, len(low) if end is None else end):
         i = hit.start()
         if i < last_end or (i and (low[i - 1].isalnum() or low[i - 1] == "_")):
             continue
@@ -229,7 +231,7 @@ class RoleIntervals:
         if len(tokens) < 2:
             return []
         low = lower_ascii(text)
-        cues = _cues(low)
+        cues = _cues(low, tokens[-1].start)
         if not cues[1] and "from" not in low and "for" not in low:
             return []                     # no cue word at all: every unit is a point
         units = _units(text, tokens)
