@@ -153,7 +153,8 @@ def test_one_ground_truth_fast_path_equals_array_path(monkeypatch):
         g = tuple(sorted(np.round(rng.uniform(0, 30, 2) / grid) * grid))
         cases.append((wins, scores, [g]))
     cases += [([(1.0, 1.0)], None, [(1.0, 1.0)]), ([(0.0, 5.0)], None, [(5.0, 9.0)]),
-              ([(float("nan"), 2.0)], None, [(0.0, 2.0)]), ([(0.0, 2.0)], None, [(0.0, float("inf"))])]
+              ([(float("nan"), 2.0)], None, [(0.0, 2.0)]),
+              ([(0.0, 2.0)], None, [(0.0, float("inf"))])]
     fast = [query_ap(*c[:2], c[2]) for c in cases]
     monkeypatch.setattr(mm, "_one_gt_ap", lambda *a: None)
     slow = [query_ap(*c[:2], c[2]) for c in cases]

@@ -112,12 +112,14 @@ _LIST_MARKER = re.compile(r"[.)] ")
 _LINE_START = re.compile(r"(?:^|\n)[ \t>*+-]*$")
 
 
-def clause_bounds(text: str) -> list[int]:
+def clause_bounds(text: str, end: int | None = None) -> list[int]:
     """Positions where a clause starts (after ``. ``, ``;``, a line break), except inside a
-    double-quoted span (a quoted query ``"He slips. He falls"`` is one clause)."""
+    double-quoted span (a quoted query ``"He slips. He falls"`` is one clause); with ``end``,
+    only those up to ``end`` (the same list cut there)."""
     # = [m.end() for m in _CLAUSE_END.finditer(text)], with a one-character class scan (the
     # look-ahead alternative keeps ``re`` from skipping ahead; tested equal)
-    bounds = [m.end() for m in _CLAUSE_CHAR.finditer(text)
+    stop = len(text) if end is None else end
+    bounds = [m.end() for m in _CLAUSE_CHAR.finditer(text, 0, stop)
               if text[m.start()] in ";\n" or text[m.end():m.end() + 1].isspace()]
     if bounds and '"' in text:
         for m in _QUOTED.finditer(text):
@@ -235,7 +237,7 @@ class RoleIntervals:
         if not cues[1] and "from" not in low and "for" not in low:
             return []                     # no cue word at all: every unit is a point
         units = _units(text, tokens)
-        bounds = clause_bounds(text)
+        bounds = clause_bounds(text, units[-1].start)   # a unit reads bounds up to its start
         prev_end = 0
         for u in units:
             k = bisect.bisect_right(bounds, u.start) - 1
