@@ -137,3 +137,26 @@ def test_grounding_suite_reports_map_as_extra_metric():
     assert out.metrics["mAP"] == pytest.approx(0.5)
     assert out.per_sample["mAP"] == [1.0, 0.0]
     assert out.resample(np.array([0, 0]))["mAP"] == pytest.approx(1.0)
+
+
+def test_one_ground_truth_fast_path_equals_array_path(monkeypatch):
+    """query_ap's plain-float path for one ground-truth window gives bit-identical APs."""
+    import timebench.metrics.moment_map as mm
+
+    rng = np.random.default_rng(7)
+    cases = []
+    for _ in range(3000):
+        n = int(rng.integers(1, 14))
+        grid = rng.choice([0.5, 1.0, 0.1])          # coarse grids make IoU ties and exact hits
+        wins = [tuple(sorted(np.round(rng.uniform(-2, 30, 2) / grid) * grid)) for _ in range(n)]
+        scores = None if rng.random() < 0.5 else list(np.round(rng.uniform(0, 1, n), 1))
+        g = tuple(sorted(np.round(rng.uniform(0, 30, 2) / grid) * grid))
+        cases.append((wins, scores, [g]))
+    cases += [([(1.0, 1.0)], None, [(1.0, 1.0)]), ([(0.0, 5.0)], None, [(5.0, 9.0)]),
+              ([(float("nan"), 2.0)], None, [(0.0, 2.0)]),
+              ([(0.0, 2.0)], None, [(0.0, float("inf"))])]
+    fast = [query_ap(*c[:2], c[2]) for c in cases]
+    monkeypatch.setattr(mm, "_one_gt_ap", lambda *a: None)
+    slow = [query_ap(*c[:2], c[2]) for c in cases]
+    for f, s in zip(fast, slow):
+        assert f.tobytes() == s.tobytes()

@@ -282,9 +282,11 @@ def get_task(name: str, *, extra: Sequence[str | os.PathLike] = ()) -> Task:
 def hash_references(refs: Sequence[Reference]) -> str:
     """Content hash of the samples (ids, audio, durations, queries, events, answers)."""
     h = hashlib.sha256()
+    # one encoder for all rows: what json.dumps(d, sort_keys=True, ensure_ascii=False,
+    # default=str) builds per call, so the bytes (and the hash) are the same
+    encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode
     for ref in refs:
-        d = ref.to_dict()
-        h.update(json.dumps(d, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8"))
+        h.update(encode(ref.to_dict()).encode("utf-8"))
         h.update(b"\n")
     return h.hexdigest()
 

@@ -26,6 +26,7 @@ Conventions (the known traps):
 
 from __future__ import annotations
 
+import math
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -93,6 +94,13 @@ def iou_matrix(pred, ref) -> np.ndarray:
 
 def set_iou(pred, ref) -> float:
     """``|∪P ∩ ∪G| / |∪P ∪ ∪G|``; 0 when either side is empty or the union has no length."""
+    if type(pred) in (list, tuple) and type(ref) in (list, tuple):
+        if not pred or not ref:
+            return 0.0
+        if len(pred) == 1 and len(ref) == 1:
+            fast = _one_pair_set_iou(pred[0], ref[0])
+            if fast is not None:
+                return fast
     p = merge_intervals(pred)
     g = merge_intervals(ref)
     if p.shape[0] == 0 or g.shape[0] == 0:
@@ -101,6 +109,25 @@ def set_iou(pred, ref) -> float:
     inter_len = float(np.clip(inter, 0.0, None).sum())  # disjoint unions: pairwise sum is exact
     union_len = float((p[:, 1] - p[:, 0]).sum() + (g[:, 1] - g[:, 0]).sum()) - inter_len
     return inter_len / union_len if union_len > 0 else 0.0
+
+
+def _pair(item) -> tuple[float, float]:
+    return (item.onset, item.offset) if hasattr(item, "onset") else (item[0], item[1])
+
+
+def _one_pair_set_iou(a, b) -> float | None:
+    """:func:`set_iou` of one window against one, in plain floats: the array path's operations
+    in the same order (``None`` when a value is not a finite float other than -0.0, whose sign
+    the array path's min/max/clip could carry; tested bit-identical)."""
+    (p0, p1), (g0, g1) = _pair(a), _pair(b)
+    for v in (p0, p1, g0, g1):
+        if type(v) is not float or not math.isfinite(v) or (v == 0.0 and math.copysign(1.0, v) < 0):
+            return None
+    inter = (p1 if p1 < g1 else g1) - (p0 if p0 > g0 else g0)
+    if inter < 0.0:
+        inter = 0.0
+    union = ((p1 - p0) + (g1 - g0)) - inter
+    return inter / union if union > 0 else 0.0
 
 
 def top1_iou(pred, ref) -> float:

@@ -24,6 +24,7 @@ Conventions (ours, documented in ``docs/METRICS.md``)
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -64,10 +65,15 @@ def query_ap(windows: Sequence[Sequence[float]], scores: Sequence[float] | None,
     sc = [float(s) for s in scores] if scores is not None else [-float(i) for i in range(len(wins))]
     if max_windows is not None:
         wins, sc = wins[:max_windows], sc[:max_windows]
-    gts = np.asarray([(float(g[0]), float(g[1])) for g in ground_truth], np.float64).reshape(-1, 2)
-    if not wins or gts.shape[0] == 0:
+    gt_list = [(float(g[0]), float(g[1])) for g in ground_truth]
+    if not wins or not gt_list:
         return np.zeros(n_t)
     order = sorted(range(len(wins)), key=lambda i: -sc[i])   # stable, as list.sort
+    if len(gt_list) == 1:
+        fast = _one_gt_ap([wins[i] for i in order], gt_list[0], thresholds)
+        if fast is not None:
+            return fast
+    gts = np.asarray(gt_list, np.float64).reshape(-1, 2)
     taken = np.full((n_t, gts.shape[0]), False)
     tp = np.zeros((n_t, len(order)))
     for rank, i in enumerate(order):
@@ -87,6 +93,38 @@ def query_ap(windows: Sequence[Sequence[float]], scores: Sequence[float] | None,
     recall = ctp / gts.shape[0]
     precision = ctp / (ctp + cfp)
     return np.array([interpolated_ap(precision[k], recall[k]) for k in range(n_t)])
+
+
+def _one_gt_ap(ranked: list[tuple[float, float]], gt: tuple[float, float],
+               thresholds: Sequence[float]) -> np.ndarray | None:
+    """:func:`query_ap` for one ground-truth window, in plain floats (the common grounding
+    case; ``None`` when a value is not finite, then the array path runs).  With one window to
+    find, at threshold ``t`` the first ranked window with IoU >= ``t`` is the only true
+    positive; at rank ``r`` (from 0) precision is ``1 / (r + 1)`` there and lower after, recall
+    steps once from 0 to 1, so AP = ``1 / (r + 1)``, or 0 without a hit -- the same float
+    operations as the array path (tested equal on random rankings)."""
+    g0, g1 = gt
+    if not (math.isfinite(g0) and math.isfinite(g1)):
+        return None
+    glen = g1 - g0
+    ious = []
+    for w0, w1 in ranked:
+        if not (math.isfinite(w0) and math.isfinite(w1)):
+            return None
+        inter = (w1 if w1 < g1 else g1) - (w0 if w0 > g0 else g0)
+        if inter < 0:
+            inter = 0.0
+        union = (w1 - w0) + glen - inter
+        ious.append(inter / union if union > 0 else 0.0)
+    out = []
+    for t in thresholds:
+        ap = 0.0
+        for rank, iou in enumerate(ious):
+            if iou >= t:
+                ap = 1.0 / (rank + 1.0)
+                break
+        out.append(ap)
+    return np.array(out, dtype=np.float64)
 
 
 def moment_map(per_query_ap: np.ndarray, thresholds: Sequence[float] = MAP_THRESHOLDS
@@ -121,7 +159,8 @@ def map_columns(predictions: Sequence[Sequence], references: Sequence[Sequence],
     cols = {"mAP": ap.mean(axis=1), "mAP@0.5": ap[:, MAP_THRESHOLDS.index(0.5)],
             "mAP@0.75": ap[:, MAP_THRESHOLDS.index(0.75)]}
     per: dict[str, list] = {k: [None] * n_samples for k in cols}
-    for j, i in enumerate(keep):
-        for k, v in cols.items():
-            per[k][i] = float(v[j])
+    for k, v in cols.items():
+        column = per[k]
+        for i, x in zip(keep, v.tolist()):   # Python floats, as float(v[j])
+            column[i] = x
     return {"summary": moment_map(ap), "resample": lambda pos: moment_map(ap[pos])}, per

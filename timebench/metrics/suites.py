@@ -161,8 +161,8 @@ class GroundingSuite(MetricSuite):
         refs = [samples[i].reference.events for i in keep]
         ious = grounding_ious(preds, refs, mode=mode)
         per = [None] * len(samples)
-        for i, v in zip(keep, ious):
-            per[i] = float(v)
+        for i, v in zip(keep, ious.tolist()):   # Python floats, as float(v)
+            per[i] = v
         pos = np.array(keep, dtype=np.int64)
         lookup = np.full(len(samples), -1, dtype=np.int64)
         lookup[pos] = np.arange(pos.size)

@@ -52,14 +52,18 @@ _ABSENT = re.compile(
     r"|\bnone\b|\bnowhere\b|\binaudible\b",
     re.IGNORECASE,
 )
-_ABSENT = _Fast(_ABSENT)
+#: every _ABSENT match holds one of these ("cannot" holds "not")
+_ABSENT_NEEDLES = ("there", "not", "no ", "none", "nowhere", "never", "n't", "absen",
+                   "inaudible")
+_ABSENT = _Fast(_ABSENT, needles=_ABSENT_NEEDLES)
 _AFFIRM = re.compile(
     r"\b(?:is|are|was|were) (?:clearly |indeed |definitely |also )?"
     r"(?:present|audible|heard|detected)\b"
     r"|\b(?:occurs|appears|happens|can be heard|is heard|does occur)\b",
     re.IGNORECASE,
 )
-_AFFIRM = _Fast(_AFFIRM)
+_AFFIRM_NEEDLES = ("present", "audible", "heard", "detected", "occur", "appear", "happens")
+_AFFIRM = _Fast(_AFFIRM, needles=_AFFIRM_NEEDLES)
 _STRICT = re.compile(r"^\W{0,3}(yes|no|none)\W{0,3}$", re.IGNORECASE)
 
 
@@ -118,7 +122,15 @@ _REFUSAL = re.compile(
 )
 
 
-_REFUSAL = _Fast(_REFUSAL)
+#: every _REFUSAL match holds one of these (alternative by alternative: "as an ai"; "i do
+#: not have ..."/"... able to"/"... enough information"; "cannot" (holds "not")/"can't"/
+#: "could not"/"unable to"; "not possible"/"impossible"/"difficult"/"hard"; "sorry"/
+#: "apologise"; "does not provide ..."/"... is not provided"/"not clear"/"not valid";
+#: "please provide"/"can you provide")
+_REFUSAL_NEEDLES = ("as an ai", "have ", "enough information", "can't", "can you", "could",
+                    "able to", "possible", "difficult", "hard", "sorry", "apologi", "not",
+                    "provide")
+_REFUSAL = _Fast(_REFUSAL, needles=_REFUSAL_NEEDLES)
 
 
 def detect_refusal(text: str) -> str | None:

@@ -35,12 +35,23 @@ class Fast:
     (``n't``), accepted anywhere.
     """
 
-    def __init__(self, pattern: re.Pattern, no_boundary: tuple[str, ...] = ()):
+    def __init__(self, pattern: re.Pattern, no_boundary: tuple[str, ...] = (),
+                 needles: tuple[str, ...] = ()):
+        #: lower-case literals of which every match holds at least one (empty: no pre-check);
+        #: a text holding none of them cannot match and is not searched (property-tested)
+        self.needles = needles
         src = pattern.pattern.replace(r"(?:\bnot|\bnever|\bcannot|n't)",
                                       "(?:not|never|cannot|n't)")
         self.pattern = re.compile(re.sub(r"(^|\|)\\b", r"\1", src))
         self.original = pattern
         self.no_boundary = no_boundary + (("n't",) if "n't" in src else ())
+
+    def could_match(self, low: str) -> bool:
+        """False when the lowered text holds none of :attr:`needles` (then nothing matches)."""
+        for needle in self.needles:
+            if needle in low:
+                return True
+        return not self.needles
 
     def _ok(self, low: str, i: int, left: int) -> bool:
         return (i == left or not _word(low[i - 1]) or not _word(low[i])
@@ -50,6 +61,8 @@ class Fast:
                low: str | None = None) -> re.Match | None:
         """The first match in ``text[pos:endpos]`` (``low``: its ``lower_ascii``, if known)."""
         low = lower_ascii(text) if low is None else low
+        if self.needles and not self.could_match(low):
+            return None
         end = len(low) if endpos is None else endpos
         i = pos
         while True:
@@ -62,6 +75,8 @@ class Fast:
                  low: str | None = None) -> Iterator[re.Match]:
         """Every match in ``text[pos:endpos]``, left to right, not overlapping."""
         low = lower_ascii(text) if low is None else low
+        if self.needles and not self.could_match(low):
+            return
         end = len(low) if endpos is None else endpos
         i = pos
         while i <= end:

@@ -132,7 +132,10 @@ def _wordch(ch: str) -> bool:
 def collapse_whitespace(text: str) -> str:
     """Runs of spaces/tabs -> one space; any run containing newlines -> one ``\\n``."""
     # (fast checks first: most text has single spaces only)
-    if "  " in text or not (text.isascii() and text.isprintable()) or "\t" in text:
+    # ASCII white space other than " " and "\n" (\t \r \f \v \x1c-\x1f) is not printable;
+    # line breaks are checked apart, so multi-line answers skip the substitution too
+    if "  " in text or not text.isascii() or not (
+            text.isprintable() or text.replace("\n", "").isprintable()):
         text = _SPACE_RUNS.sub(" ", text)
     if "\n" in text:
         text = _NEWLINE_RUN.sub("\n", text.replace(" \n", "\n"))
@@ -314,10 +317,31 @@ def _number_words_re() -> re.Pattern:
 
 
 _NUMBER_WORDS: re.Pattern | None = None
-_UNIT_KEYS = re.compile(r"sec|min|hour")
 _NUMBER_KEYS = re.compile(r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                           r"teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
                           r"thousand)[ -]")
+
+
+_UNIT_STARTS = ("milli", "sec", "min", "hour")   # how every unit of _number_words_re begins
+_NUMBER_WORD_TUPLE: tuple[str, ...] | None = None
+
+
+def _unit_after_number_word(low: str) -> bool:
+    """Whether the lowered ASCII text has a unit word right after a number word and a space
+    or ``-`` (``five seconds``, ``ten-second``): every match of the number-words pattern ends
+    so, so a text without one has no match (tested)."""
+    global _NUMBER_WORD_TUPLE
+    if _NUMBER_WORD_TUPLE is None:
+        from .scalar import _SCALES, _SMALL, _TENS
+        _NUMBER_WORD_TUPLE = (*_SMALL, *_TENS, *_SCALES)
+    words = _NUMBER_WORD_TUPLE
+    for key in _UNIT_STARTS:
+        p = low.find(key, 2)
+        while p >= 0:
+            if low[p - 1] in " -" and low.endswith(words, 0, p - 1):
+                return True
+            p = low.find(key, p + 1)
+    return False
 
 
 def time_number_words(text: str) -> tuple[str, list[str]]:
@@ -327,8 +351,13 @@ def time_number_words(text: str) -> tuple[str, list[str]]:
     the dogs``).  Returns (text, notes)."""
     global _NUMBER_WORDS
     low = text.lower()
-    if _UNIT_KEYS.search(low) is None or _NUMBER_KEYS.search(low) is None:
+    if not ("sec" in low or "min" in low or "hour" in low):
         return text, []                          # case-sensitive literals: fast pre-checks
+    if text.isascii():
+        if not _unit_after_number_word(low):
+            return text, []
+    elif _NUMBER_KEYS.search(low) is None:
+        return text, []
     if _NUMBER_WORDS is None:
         _NUMBER_WORDS = _number_words_re()
     from .scalar import _words_value

@@ -41,6 +41,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .fastre import Fast
 from .intervals import Candidate, fmt, short
 from .times import scan_values
 
@@ -50,13 +51,13 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["resolve_relative", "ClipPhrases"]
 
 _CLIP = r"(?:clip|audio|recording|track|sample|sound file|file|duration)"
-_PHRASE = re.compile(
+_PHRASE = Fast(re.compile(
     r"\b(?:the )?(?P<edge>first|opening|initial|last|final|closing) (?=\d)"
     r"|\b(?:the )?(?P<half>first|second|last|latter) half\b"
     rf"|\b(?:throughout|during|across|over|for|in) the (?:whole|entire|full) {_CLIP}\b"
     rf"|\bthroughout the {_CLIP}\b|\bthe (?:whole|entire|full) {_CLIP}\b",
     re.IGNORECASE,
-)
+))   # searched in the ASCII-lowered text: take matched text from ``text`` by position
 
 
 _NARRATION = re.compile(
@@ -65,7 +66,9 @@ _NARRATION = re.compile(
     r"(?: [a-z]+){0,2} ?$", re.IGNORECASE)
 
 
-_KEYS = re.compile(r"first|opening|initial|last|final|closing|half|whole|entire|full|throughout")
+#: every _PHRASE match holds one of these (lower case); ``in`` is faster than an alternation
+_KEYS = ("first", "opening", "initial", "last", "final", "closing", "half", "whole", "entire",
+         "full", "throughout")
 
 
 @dataclass(frozen=True)
@@ -77,19 +80,32 @@ class ClipPhrases:
     def extract(self, text: str, ctx: ParseContext,
                 occupied: bytearray | None = None) -> list[Candidate]:
         out: list[Candidate] = []
-        if _KEYS.search(text.lower()) is None:     # case-sensitive literals: a fast pre-check
+        low = text.lower()
+        for key in _KEYS:                 # case-sensitive literals: a fast pre-check
+            if key in low:
+                break
+        else:
             return out
         by_start = None
-        for m in _PHRASE.finditer(text):
+        # ASCII text: the lowered-text search (same matches); other text: the pattern itself
+        # (its case folding maps a few non-ASCII letters onto ASCII ones, e.g. U+0130)
+        found = (_PHRASE.finditer(text, low=low) if text.isascii()
+                 else _PHRASE.original.finditer(text))
+        for m in found:
+            phrase = text[m.start():m.end()]
             if occupied is not None and occupied[m.start()]:
                 continue
             if _NARRATION.search(text, max(0, m.start() - 40), m.start()):
                 ctx.note("clip phrase describes the listening, not an event: "
-                         f"'{short(m.group(0).strip())}'")
+                         f"'{short(phrase.strip())}'")
                 continue
             if m.group("edge"):
                 if by_start is None:
-                    by_start = {t.start: t for t in scan_values(text)}
+                    # the extractors' shared scan: the token right after "first " starts
+                    # with a digit, so it carries no sign; ambiguous comma runs are no value
+                    by_start = {t.start: t for t in scan_values(text, signed=True,
+                                                                keep_ambiguous=True)
+                                if t.kind != "amb"}
                 tok = by_start.get(m.end())
                 if tok is None or tok.kind == "pct" or (tok.kind == "num" and not tok.unit):
                     continue
@@ -101,10 +117,10 @@ class ClipPhrases:
                 first = m.group("half").lower() == "first"
                 out.append(Candidate(m.start(), m.end(), 0.0 if first else 0.5,
                                      0.5 if first else 1.0, self.name, relative=True,
-                                     text=m.group(0)))
+                                     text=phrase))
             else:
                 out.append(Candidate(m.start(), m.end(), 0.0, 1.0, self.name, relative=True,
-                                     text=m.group(0)))
+                                     text=phrase))
         return out
 
 

@@ -86,6 +86,7 @@ _ADJ_DUR = Fast(re.compile(r"\bfor (?:(?:about|around|approximately|roughly) )?$
 _FIELD_TAIL = re.compile(r"[\s\"'`:=~]*(?:(?:about|around|approximately|at|is|of) )*[\"'`]?$",
                          re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[.!?](?=\s)|[;\n]")
+_CLAUSE_CHAR = re.compile(r"[.!?;\n]")
 _RANGE_GAP = re.compile(CONNECT, re.IGNORECASE)
 _BETWEEN = re.compile(r"\bbetween ?$", re.IGNORECASE)
 _AND_GAP = re.compile(r" ?(?:and|&) ?", re.IGNORECASE)
@@ -111,10 +112,15 @@ _LIST_MARKER = re.compile(r"[.)] ")
 _LINE_START = re.compile(r"(?:^|\n)[ \t>*+-]*$")
 
 
-def clause_bounds(text: str) -> list[int]:
+def clause_bounds(text: str, end: int | None = None) -> list[int]:
     """Positions where a clause starts (after ``. ``, ``;``, a line break), except inside a
-    double-quoted span (a quoted query ``"He slips. He falls"`` is one clause)."""
-    bounds = [m.end() for m in _CLAUSE_END.finditer(text)]
+    double-quoted span (a quoted query ``"He slips. He falls"`` is one clause); with ``end``,
+    only those up to ``end`` (the same list cut there)."""
+    # = [m.end() for m in _CLAUSE_END.finditer(text)], with a one-character class scan (the
+    # look-ahead alternative keeps ``re`` from skipping ahead; tested equal)
+    stop = len(text) if end is None else end
+    bounds = [m.end() for m in _CLAUSE_CHAR.finditer(text, 0, stop)
+              if text[m.start()] in ";\n" or text[m.end():m.end() + 1].isspace()]
     if bounds and '"' in text:
         for m in _QUOTED.finditer(text):
             s, e = m.start(), m.end()
@@ -166,13 +172,15 @@ _CUE_START = re.compile(r"start|begin|began|onset|commenc|end|stop|finish|offset
                         r"|until|till|up to|lasts|lasted|lasting|duration|length")
 
 
-def _cues(low: str) -> tuple[list[int], list[re.Match]]:
+def _cues(low: str, end: int | None = None) -> tuple[list[int], list[re.Match]]:
     """Every cue of the ASCII-lowered text in one left-to-right pass (non-overlapping, as
-    ``_CUE.finditer``): (their end positions, the matches)."""
+    ``_CUE.finditer``): (their end positions, the matches).  ``end``: only cues whose first
+    word ends by then (a role reads only cues that end before its value, so the extractor
+    passes the start of the last value; the cues before are the same, tested)."""
     found: list[re.Match] = []
     full = _CUE.pattern.match
     last_end = 0
-    for hit in _CUE_START.finditer(low):
+    for hit in _CUE_START.finditer(low, 0, len(low) if end is None else end):
         i = hit.start()
         if i < last_end or (i and (low[i - 1].isalnum() or low[i - 1] == "_")):
             continue
@@ -225,11 +233,11 @@ class RoleIntervals:
         if len(tokens) < 2:
             return []
         low = lower_ascii(text)
-        cues = _cues(low)
+        cues = _cues(low, tokens[-1].start)
         if not cues[1] and "from" not in low and "for" not in low:
             return []                     # no cue word at all: every unit is a point
         units = _units(text, tokens)
-        bounds = clause_bounds(text)
+        bounds = clause_bounds(text, units[-1].start)   # a unit reads bounds up to its start
         prev_end = 0
         for u in units:
             k = bisect.bisect_right(bounds, u.start) - 1

@@ -141,9 +141,21 @@ def unit_factor(unit: str | None) -> float:
     return 1.0
 
 
+_CODES = {None: None, 0.001: "ms", 1.0: "s", 60.0: "min", 3600.0: "h"}
+_CODE_OF: dict[str, str | None] = {}    # unit word as written -> code (a pure function)
+#: seconds per unit code
+_FACTOR = {None: 1.0, "ms": 0.001, "s": 1.0, "min": 60.0, "h": 3600.0}
+
+
 def _unit_code(unit: str | None) -> str | None:
-    factor = unit_factor(unit) if unit else None
-    return {None: None, 0.001: "ms", 1.0: "s", 60.0: "min", 3600.0: "h"}[factor]
+    if not unit:
+        return None
+    code = _CODE_OF.get(unit)
+    if code is None:
+        code = _CODES[unit_factor(unit)]
+        if len(_CODE_OF) < 4096:        # unit words are few; bounded all the same
+            _CODE_OF[unit] = code
+    return code
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +208,7 @@ def _from_number(m: re.Match, text: str) -> TimeValue:
         return TimeValue(m.start(), m.end(), value / 100.0, "pct", None, is_int, m.group(0))
     unit = _unit_code(m.group("unit"))
     if unit is not None:
-        value *= unit_factor(unit)
+        value *= _FACTOR[unit]
     return TimeValue(m.start(), m.end(), value, "num", unit, is_int, m.group(0))
 
 
@@ -307,21 +319,36 @@ def _scan(text: str, signed: bool, keep_ambiguous: bool) -> list[TimeValue]:
         m = search(text, pos)
         if m is None:
             break
-        if m.start() in commas:
-            tok = commas[m.start()]
+        start = m.start()
+        if commas and start in commas:
+            tok = commas[start]
             emit(tok)
             pos = tok.end
             continue
-        if m.group("clock") is not None:
+        clock, _, _, _, h, mi, num, unit_word, pct = m.groups()
+        if clock is not None:
             v = _clock(m)
             if v is not None:
-                emit(TimeValue(m.start(), m.end(), v, "clock", "s", False, m.group(0)))
+                emit(TimeValue(start, m.end(), v, "clock", "s", False, m.group(0)))
             pos = m.end()
             continue
-        h, mi = m.group("h"), m.group("m")
         if h is None and mi is None:
-            emit(_from_number(m, text))
-            pos = m.end()
+            # a plain number (what _from_number reads), emitted in line: the common case
+            end = m.end()
+            value = float(num)
+            is_int = "." not in num
+            if pct:
+                tok = TimeValue(start, end, value / 100.0, "pct", None, is_int, text[start:end])
+            else:
+                unit = _unit_code(unit_word)
+                if unit is not None:
+                    value *= _FACTOR[unit]
+                tok = TimeValue(start, end, value, "num", unit, is_int, text[start:end])
+            if signed and start and text[start - 1] == "-":
+                tok = _signed(text, tok, last_end)
+            out.append(tok)
+            last_end = tok.end
+            pos = end
             continue
         # Composite: the final part needs a unit smaller than the parts before it.
         final_unit = _unit_code(m.group("unit")) if m.group("unit") else None

@@ -1,0 +1,231 @@
+"""Speed shortcuts of the parser are proven equal to the full path (issue 11, item 4).
+
+Each shortcut (a literal pre-check that skips a pattern, a plain-float metric path...) is run
+against the path it replaces on the real-output corpus, ``tests/corpus/lalm_outputs.jsonl`` and
+hypothesis-generated text built from the patterns' own words, and must give identical results.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from timebench.parsing import absence
+
+ROOT = Path(__file__).resolve().parent
+CORPUS = ROOT / "corpus"
+
+
+def _corpus_texts() -> list[str]:
+    texts = []
+    for path in sorted((CORPUS / "real").glob("*.jsonl")) + [CORPUS / "lalm_outputs.jsonl"]:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                if isinstance(row.get("text"), str):
+                    texts.append(row["text"])
+                    if row.get("prompt"):
+                        texts.append(row["prompt"])
+    return texts
+
+
+TEXTS = _corpus_texts()
+NEEDLED = {"absent": absence._ABSENT, "affirm": absence._AFFIRM, "refusal": absence._REFUSAL}
+
+
+def _vocabulary(fast) -> list[str]:
+    """The words and word pieces of a pattern's source (with their apostrophes)."""
+    return sorted(set(re.findall(r"[a-z']+", fast.original.pattern)) - {"", "'"})
+
+
+@pytest.mark.parametrize("name", sorted(NEEDLED))
+def test_needle_precheck_equals_the_pattern_on_the_corpora(name):
+    fast = NEEDLED[name]
+    assert fast.needles
+    for text in TEXTS:
+        a, b = fast.original.search(text), fast.search(text)
+        assert (a and a.span()) == (b and b.span()), (name, text[:200])
+
+
+@pytest.mark.parametrize("name", sorted(NEEDLED))
+def test_needle_precheck_equals_the_pattern_on_generated_text(name):
+    fast = NEEDLED[name]
+    vocab = _vocabulary(fast)
+    word = st.sampled_from(vocab).flatmap(
+        lambda w: st.sampled_from([w, w.upper(), w.capitalize()]))
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.lists(word | st.text(alphabet="aeinost' .,\n", max_size=4), max_size=10),
+           st.sampled_from([" ", "  ", "\n", ", "]))
+    def check(words, sep):
+        text = sep.join(words)
+        a = fast.original.search(text)
+        b = fast.search(text)
+        assert (a and a.span()) == (b and b.span()), text
+        if a is not None:   # a match holds a needle: the pre-check never skips a match
+            assert any(n in a.group(0).lower() for n in fast.needles), text
+
+    check()
+
+
+@pytest.mark.parametrize("name", sorted(NEEDLED))
+def test_every_string_the_pattern_matches_holds_a_needle(name):
+    """Strings generated from the pattern itself (every alternative, any case) hold a needle:
+    the pre-check can never skip a text the pattern would match."""
+    fast = NEEDLED[name]
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.from_regex(fast.original, fullmatch=True))
+    def check(text):
+        m = fast.original.search(text)
+        assert m is not None
+        low = text.lower()
+        assert any(n in low for n in fast.needles), text
+        b = fast.search(text)
+        assert b is not None and b.span() == m.span(), text
+
+    check()
+
+
+def test_clip_phrases_lowered_search_equals_the_pattern():
+    """ClipPhrases searches its phrase pattern in the lowered ASCII text: same matches and
+    the same groups as the case-insensitive pattern on the corpora and on generated text."""
+    from timebench.parsing.relative import _KEYS, _PHRASE
+
+    def same(text):
+        if not text.isascii():
+            return
+        want = [(m.span(), m.group("edge") and m.group("edge").lower(),
+                 m.group("half") and m.group("half").lower())
+                for m in _PHRASE.original.finditer(text)]
+        got = [(m.span(), m.group("edge"), m.group("half")) for m in _PHRASE.finditer(text)]
+        assert got == want, text
+
+    for text in TEXTS:
+        same(text)
+    vocab = _vocabulary(_PHRASE) + ["5 s", "10", "x", "The"]
+    word = st.sampled_from(vocab).flatmap(
+        lambda w: st.sampled_from([w, w.upper(), w.capitalize()]))
+
+    @settings(max_examples=800, deadline=None)
+    @given(st.lists(word | st.text(alphabet="aefhilrst 1.\n", max_size=4), max_size=10))
+    def check(words):
+        same(" ".join(words))
+
+    check()
+
+    @settings(max_examples=800, deadline=None)
+    @given(st.from_regex(_PHRASE.original, fullmatch=True).filter(str.isascii),
+           st.sampled_from(["", "a ", "The ", "x"]), st.sampled_from(["", " 5", "s", "."]))
+    def check_generated(core, before, after):
+        same(before + core + after)
+        low = core.lower()     # the literal pre-check of ClipPhrases never skips a match
+        assert any(k in low for k in _KEYS), core
+
+    check_generated()
+
+
+def test_clause_bounds_scan_equals_the_pattern():
+    """roles.clause_bounds' character-class scan finds the ends of ``_CLAUSE_END``."""
+    from timebench.parsing.roles import _CLAUSE_END, _QUOTED, clause_bounds
+
+    def same(text):
+        if '"' in text and _QUOTED.search(text):   # the quoted-span exception: cut equal
+            whole = clause_bounds(text)
+            for end in range(0, len(text) + 1, max(1, len(text) // 7)):
+                assert clause_bounds(text, end) == [b for b in whole if b <= end], (text, end)
+            return
+        want = [m.end() for m in _CLAUSE_END.finditer(text)]
+        assert clause_bounds(text) == want, text
+        for end in range(0, len(text) + 1, max(1, len(text) // 7)):
+            assert clause_bounds(text, end) == [b for b in want if b <= end], (text, end)
+
+    for text in TEXTS:
+        same(text)
+
+    @settings(max_examples=2000, deadline=None)
+    @given(st.text(alphabet=".!?;\n \t\r\x0b\x1c\x85\xa0\u2028\u3000a1\"", max_size=30))
+    def check(text):
+        same(text)
+
+    check()
+
+
+def test_number_word_precheck_never_skips_a_match():
+    """normalise._unit_after_number_word holds for every ASCII text the number-words pattern
+    matches (so skipping the pattern when it is false changes nothing)."""
+    from timebench.parsing import normalise
+    from timebench.parsing.scalar import _SCALES, _SMALL, _TENS
+
+    normalise.time_number_words("five seconds")          # builds the pattern
+    pattern = normalise._NUMBER_WORDS
+
+    def check_text(text):
+        if text.isascii() and pattern.search(text):
+            assert normalise._unit_after_number_word(text.lower()), text
+
+    for text in TEXTS:
+        check_text(text)
+    words = [*_SMALL, *_TENS, *_SCALES, "and", "to", "or", "a", "x", "millisecond",
+             "milliseconds", "second", "seconds", "secs", "sec", "minute", "mins", "hours",
+             "hour", "the", "1", "until"]
+    word = st.sampled_from(words).flatmap(
+        lambda w: st.sampled_from([w, w.upper(), w.capitalize()]))
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.lists(word, max_size=8), st.lists(st.sampled_from([" ", "-", "", "  ", ", "]),
+                                                min_size=8, max_size=8))
+    def check(ws, seps):
+        check_text("".join(w + s for w, s in zip(ws, seps)))
+
+    check()
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.from_regex(pattern, fullmatch=False).filter(str.isascii))
+    def check_generated(text):
+        check_text(text)
+
+    check_generated()
+
+
+def test_role_cues_up_to_the_last_value_give_the_same_candidates(monkeypatch):
+    """RoleIntervals scans cue words only up to the last value: the same candidates as with
+    every cue of the text, on the corpora and on generated cue/value soups."""
+    from timebench.parsing import roles
+    from timebench.parsing.context import ParseContext
+
+    full_cues = roles._cues
+
+    def run(text, whole):
+        if whole:
+            monkeypatch.setattr(roles, "_cues", lambda low, end=None: full_cues(low))
+        else:
+            monkeypatch.setattr(roles, "_cues", full_cues)
+        out = []
+        for single in (False, True):
+            ctx = ParseContext(raw=text, text=text, duration=None, prompt=None, labels=None,
+                               opts={"single_query": single})
+            out.append([(c.start, c.end, c.onset, c.offset, c.rule)
+                        for c in roles.RoleIntervals().extract(text, ctx)])
+        return out
+
+    def same(text):
+        assert run(text, False) == run(text, True), text
+
+    for text in TEXTS:
+        same(text)
+    pieces = ["start", "starts at", "end", "ends at", "until", "lasts", "for", "from",
+              "Start time:", "End time:", "start and end", "up to", "2.0", "3 s", "0:05", "4",
+              "-", "to", ".", "\n", "and", "the", "duration", "untill", "lasting", "x"]
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.lists(st.sampled_from(pieces), max_size=14), st.sampled_from([" ", "", "  "]))
+    def check(words, sep):
+        same(sep.join(words))
+
+    check()
