@@ -69,11 +69,17 @@ def attacks(A: Attacks) -> None:
         def fn():
             out = d / f"lock_{pid_alive}"
             out.mkdir(parents=True, exist_ok=True)
-            proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-            if not pid_alive:
-                proc.kill()
+            if pid_alive:  # a live run: a process that really holds the lock
+                hold = ("import sys, time; from timebench.runlock import RunLock; "
+                        "RunLock(sys.argv[1], 0).acquire(); print('held', flush=True); "
+                        "time.sleep(60)")
+                proc = subprocess.Popen([sys.executable, "-c", hold, str(out)], env=env(),
+                                        stdout=subprocess.PIPE)
+                proc.stdout.readline()
+            else:  # a killed run: its file is left, naming a dead pid
+                proc = subprocess.Popen([sys.executable, "-c", "pass"])
                 proc.wait()
-            write(out / ".timebench-lock.0", f"{proc.pid} {socket.gethostname()}\n")
+                write(out / ".timebench-lock.0", f"{proc.pid} {socket.gethostname()}\n")
             try:
                 rc, _, err = cli(*run_args(out, tasks="tag", models="random", limit="4"))
             finally:

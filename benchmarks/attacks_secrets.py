@@ -25,6 +25,13 @@ from model_adapters import create_adapter  # noqa: E402
 from model_adapters.base import Request  # noqa: E402
 from timebench.cli import main as cli_main  # noqa: E402
 
+ORDER = 67
+CLASS = "Secrets"
+ROOT_FIX = ("one redaction pass (`timebench/redact.py`) over every text the runner stores and over "
+            "the recorded command and the model's display name (adapter-declared keys, secret-named "
+            "environment variables, bearer/`sk-`/`hf_` shapes, `api_key=`); bounded, redirect-safe "
+            "HTTP (`model_adapters/http_client.py`): no redirect is followed, a watchdog enforces "
+            "an overall deadline per sample, answers are capped at `max_response_bytes`")
 AREA = "secrets"
 KEY = "sk-reliability-0123456789abcdef"
 ENV = "TIMEBENCH_RELIABILITY_KEY"

@@ -90,6 +90,39 @@ def test_run_lock(tmp_path):
         RunLock(tmp_path, 0).acquire()
 
 
+def test_run_lock_is_held_by_the_kernel_for_a_live_process_and_freed_by_its_death(tmp_path):
+    import signal
+
+    from timebench.runlock import RunLock
+
+    hold = ("import sys, time; from timebench.runlock import RunLock; "
+            "RunLock(sys.argv[1], 0).acquire(); print('held', flush=True); time.sleep(60)")
+    proc = subprocess.Popen([sys.executable, "-c", hold, str(tmp_path)], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline().strip() == b"held"
+        with pytest.raises(InputError, match=f"in use by another timebench run \\(pid {proc.pid}\\)"):
+            RunLock(tmp_path, 0).acquire()
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    with pytest.warns(UserWarning, match=f"stale lock of pid {proc.pid}"):
+        with RunLock(tmp_path, 0):  # kill -9 left the file, not the lock
+            pass
+    assert not (tmp_path / ".timebench-lock.0").exists()
+
+
+def test_run_lock_admits_one_of_many_simultaneous_takers(tmp_path):
+    take = ("import sys; from timebench.runlock import RunLock; from timebench.errors import "
+            "InputError\ntry:\n    RunLock(sys.argv[1], 0).acquire()\n    print('got', flush=True)\n"
+            "    sys.stdin.read()\nexcept InputError:\n    print('busy', flush=True)")
+    procs = [subprocess.Popen([sys.executable, "-c", take, str(tmp_path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE) for _ in range(6)]
+    answers = [p.stdout.readline().strip() for p in procs]
+    for p in procs:
+        p.communicate(b"")
+    assert sorted(answers) == [b"busy"] * 5 + [b"got"]
+
+
 # -- option ranges ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("args,field", [

@@ -1,11 +1,15 @@
 """A lock on a run folder, so two runs on one ``--out`` never interleave (issue 15).
 
 ``run`` takes ``<out>/.timebench-lock.<rank>`` (one file per rank, so the ranks of one sharded
-run do not block each other) with ``O_CREAT | O_EXCL`` and writes ``pid host`` into it.  A second
-run on the same folder finds the file and exits 2 naming the folder and the holder's pid.  After
-a crash (kill -9, power loss) the file stays: when its pid is not alive on this host, the lock
-is stale and is taken over with a warning.  A lock held from another host (a shared file system)
-is never broken automatically; the message says which file to remove.
+run do not block each other).  Where the platform has ``fcntl`` (Linux, macOS) the lock is an
+exclusive ``flock`` on that file: the kernel holds it for the life of the process and drops it
+when the process dies, so two runs started in the same instant cannot both get it, and a
+crashed run (kill -9, power loss) never leaves a lock that blocks the next one.  The holder
+writes ``pid host`` into the file for the message the second run prints (exit 2 naming the
+folder and the pid).  A file left by a dead run is taken over with a warning naming its pid; a
+file naming another host (a shared file system, where ``flock`` may not reach across hosts) is
+never broken automatically: the message says which file to remove.  Without ``fcntl``
+(Windows) the file is created with ``O_CREAT | O_EXCL`` and a dead holder's pid is checked.
 """
 
 from __future__ import annotations
@@ -13,6 +17,11 @@ from __future__ import annotations
 import os
 import socket
 import warnings
+
+try:  # POSIX
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 from pathlib import Path
 
 from .errors import InputError
@@ -37,6 +46,7 @@ class RunLock:
         self.folder = Path(folder)
         self.path = self.folder / f".timebench-lock.{rank}"
         self._held = False
+        self._fd: int | None = None
 
     def _holder(self) -> tuple[int, str]:
         try:
@@ -45,10 +55,54 @@ class RunLock:
         except (OSError, ValueError):
             return -1, ""
 
+    def _in_use(self, pid: int) -> InputError:
+        who = f"pid {pid}" if pid > 0 else "pid not yet written"
+        return InputError(f"run folder is in use by another timebench run ({who}); wait for it to "
+                          "finish or pick another --out", path=str(self.folder))
+
+    def _other_host(self, pid: int, host: str) -> InputError:
+        return InputError(f"run folder is locked by pid {pid} on host {host}; if that run is gone, "
+                          f"remove {self.path}", path=str(self.folder))
+
     def acquire(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         if self.path.is_symlink():
             raise InputError("the run lock is a symbolic link; refusing to use it", path=str(self.path))
+        if fcntl is not None:
+            self._acquire_flock()
+        else:  # pragma: no cover - Windows
+            self._acquire_exclusive()
+
+    def _acquire_flock(self) -> None:
+        me = f"{os.getpid()} {socket.gethostname()}\n"
+        for _ in range(5):
+            fd = os.open(self.path, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise self._in_use(self._holder()[0]) from None
+            try:  # the file may have been unlinked by a holder releasing it: retry on the new one
+                same = os.stat(self.path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if not same:
+                os.close(fd)
+                continue
+            pid, host = self._holder()
+            if host and host != socket.gethostname():
+                os.close(fd)
+                raise self._other_host(pid, host)
+            if pid > 0 and pid != os.getpid():
+                warnings.warn(f"{self.path}: stale lock of pid {pid} (not running) taken over",
+                              stacklevel=3)
+            os.ftruncate(fd, 0)
+            os.write(fd, me.encode("utf-8"))
+            self._fd, self._held = fd, True
+            return
+        raise InputError("could not take the run lock", path=str(self.path))
+
+    def _acquire_exclusive(self) -> None:  # pragma: no cover - Windows
         me = f"{os.getpid()} {socket.gethostname()}"
         for _ in range(3):
             try:
@@ -56,12 +110,9 @@ class RunLock:
             except FileExistsError:
                 pid, host = self._holder()
                 if host and host != socket.gethostname():
-                    raise InputError(f"run folder is locked by pid {pid} on host {host}; if that run "
-                                     f"is gone, remove {self.path}", path=str(self.folder)) from None
+                    raise self._other_host(pid, host) from None
                 if pid == os.getpid() or _alive(pid):
-                    raise InputError(f"run folder is in use by another timebench run (pid {pid}); "
-                                     "wait for it to finish or pick another --out",
-                                     path=str(self.folder)) from None
+                    raise self._in_use(pid) from None
                 warnings.warn(f"{self.path}: stale lock of pid {pid} (not running) taken over",
                               stacklevel=2)
                 try:
@@ -76,13 +127,21 @@ class RunLock:
         raise InputError("could not take the run lock", path=str(self.path))
 
     def release(self) -> None:
-        if self._held:
-            self._held = False
-            try:
-                if self._holder()[0] == os.getpid():
+        if not self._held:
+            return
+        self._held = False
+        fd, self._fd = self._fd, None
+        try:
+            if fd is not None:  # unlink only the file this lock holds, then drop the lock
+                if os.stat(self.path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino:
                     self.path.unlink()
-            except OSError:
-                pass
+            elif self._holder()[0] == os.getpid():  # pragma: no cover - Windows
+                self.path.unlink()
+        except OSError:
+            pass
+        finally:
+            if fd is not None:
+                os.close(fd)
 
     def __enter__(self) -> "RunLock":
         self.acquire()
