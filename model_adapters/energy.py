@@ -52,7 +52,10 @@ Task kinds
     summary -> speech regions merged across pauses shorter than ``summary_gap``; qa -> counts,
     first occurrences, durations and presence of the class(es) the question names.
 
-Only numpy and scipy are used (no torch).
+Only numpy is used (no scipy, no torch).  The mel projection and the moving average do their
+float operations in the same order as the ``scipy.sparse`` product and
+``scipy.ndimage.uniform_filter1d`` they replaced, so the outputs are bit-identical
+(``tests/test_energy_noscipy.py``).
 """
 
 from __future__ import annotations
@@ -163,9 +166,30 @@ def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax:
 
 @lru_cache(maxsize=8)
 def _sparse_filterbank(sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax: float):
-    from scipy import sparse
+    """The filterbank's nonzeros per band, padded: ``(columns, weights, counts)``."""
+    fb = mel_filterbank(sample_rate, n_fft, n_mels, fmin, fmax)
+    counts = np.count_nonzero(fb, axis=1)
+    width = int(counts.max(initial=0))
+    cols = np.zeros((n_mels, width), dtype=np.int64)
+    weights = np.zeros((n_mels, width))
+    for m in range(n_mels):
+        nz = np.flatnonzero(fb[m])
+        cols[m, :nz.size] = nz
+        weights[m, :nz.size] = fb[m, nz]
+    for a in (cols, weights, counts):
+        a.setflags(write=False)
+    return cols, weights, counts
 
-    return sparse.csr_matrix(mel_filterbank(sample_rate, n_fft, n_mels, fmin, fmax))
+
+def _project(power: np.ndarray, fb) -> np.ndarray:
+    """``power (frames, bins) @ fb.T`` as a CSR product: per band, ``y += w_k * power[:, k]``
+    over the band's nonzero bins in increasing order, starting from 0 (scipy's ``csr_matvecs``)."""
+    cols, weights, counts = fb
+    out = np.zeros((power.shape[0], cols.shape[0]))
+    for k in range(cols.shape[1]):
+        bands = np.flatnonzero(counts > k)
+        out[:, bands] += weights[bands, k] * power[:, cols[bands, k]]
+    return out
 
 
 def mel_power(x: np.ndarray, fp: FeatureParams = FeatureParams()) -> np.ndarray:
@@ -191,7 +215,7 @@ def mel_power(x: np.ndarray, fp: FeatureParams = FeatureParams()) -> np.ndarray:
         stop = min(n_frames, start + step)
         spec = np.fft.rfft(frames[start:stop] * window, n=fp.n_fft, axis=1)
         power = spec.real ** 2 + spec.imag ** 2
-        out[start:stop] = (fb @ power.T).T
+        out[start:stop] = _project(power, fb)
     return out
 
 
@@ -199,9 +223,26 @@ def smooth_frames(P: np.ndarray, frames: int) -> np.ndarray:
     """Moving average over ``frames`` frames along time (edges repeat the end values)."""
     if frames <= 1:
         return P
-    from scipy.ndimage import uniform_filter1d
+    return _uniform_nearest(np.asarray(P, dtype=np.float64), int(frames))
 
-    return uniform_filter1d(P, size=int(frames), axis=0, mode="nearest")
+
+def _uniform_nearest(P: np.ndarray, size: int) -> np.ndarray:
+    """``scipy.ndimage.uniform_filter1d(P, size, axis=0, mode="nearest")`` (origin 0), same bits.
+
+    The window of output ``t`` is inputs ``t - size // 2`` to ``t - size // 2 + size - 1``, edge
+    values repeated.  As scipy (1.17): a running sum -- the first window summed in order, then
+    ``+ (entering - leaving)`` per step -- divided by ``size`` at each output.
+    """
+    n = P.shape[0]
+    if n == 0:
+        return P.copy()
+    before = size // 2
+    ext = np.concatenate([np.repeat(P[:1], before, axis=0), P,
+                          np.repeat(P[-1:], size - before - 1, axis=0)], axis=0)
+    steps = np.empty_like(P)
+    steps[0] = np.cumsum(ext[:size], axis=0)[-1]
+    steps[1:] = ext[size:size + n - 1] - ext[:n - 1]
+    return np.cumsum(steps, axis=0) / float(size)
 
 
 def estimate_background(S: np.ndarray, *, hop: float, block: float, window: float,

@@ -30,10 +30,12 @@ Differences from sed_eval, on purpose and documented
 
 Implementation
     Everything is vectorised over all files at once: candidate pairs come from a sorted search on
-    (file, label, onset), hits are tested with numpy, and the maximum matching is one call to
-    ``scipy.sparse.csgraph.maximum_bipartite_matching`` (Hopcroft-Karp) on the whole hit graph.
-    Matching never crosses files or labels, so the global maximum equals the per-file,
-    per-class maxima sed_eval computes one at a time.
+    (file, label, onset) and hits are tested with numpy.  A hit whose two events hit nothing else
+    is a matched pair of every maximum matching (numpy, no search); the rest of the hit graph
+    goes to :func:`~timebench.metrics.error_rate.max_matching` (Hopcroft-Karp, pure Python; no
+    scipy).  Only the *number* of matched pairs per (file, class) is used, and that number is
+    the same for every maximum matching.  Matching never crosses files or labels, so the global
+    maximum equals the per-file, per-class maxima sed_eval computes one at a time.
 """
 
 from __future__ import annotations
@@ -161,6 +163,26 @@ def _candidate_pairs(ref_key, ref_anchor, ref_tol, est_key, est_anchor):
     return ref_idx[keep], est_idx[keep]
 
 
+def _matched_references(ri: np.ndarray, ei: np.ndarray, n_ref: int, n_est: int) -> np.ndarray:
+    """Reference indices matched by a maximum matching of the hit edges ``(ri[k], ei[k])``.
+
+    Edges whose reference and estimate have degree 1 are isolated pairs, matched in every
+    maximum matching; only the other edges need a search (Hopcroft-Karp).
+    """
+    from .error_rate import max_matching
+
+    ref_deg = np.bincount(ri, minlength=n_ref)
+    est_deg = np.bincount(ei, minlength=n_est)
+    lone = (ref_deg[ri] == 1) & (est_deg[ei] == 1)
+    matched = [ri[lone]]
+    if not lone.all():
+        graph: dict[int, list[int]] = {}
+        for r, e in zip(ri[~lone].tolist(), ei[~lone].tolist()):
+            graph.setdefault(r, []).append(e)
+        matched.append(np.fromiter(max_matching(graph).values(), dtype=np.int64))
+    return np.concatenate(matched)
+
+
 def event_based_counts(references: EventMap, estimates: EventMap, *, t_collar: float = 0.2,
                        percentage_of_length: float = 0.2, evaluate_onset: bool = True,
                        evaluate_offset: bool = True,
@@ -171,9 +193,6 @@ def event_based_counts(references: EventMap, estimates: EventMap, *, t_collar: f
     has no events there.  ``labels`` fixes the class vocabulary (order kept); by default it is the
     labels of the reference events.
     """
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import maximum_bipartite_matching
-
     if not evaluate_onset and not evaluate_offset:
         raise ValueError("evaluate_onset and evaluate_offset cannot both be False (as in sed_eval)")
     files, label_list, ref, est, scored = _encode(references, estimates, labels)
@@ -199,10 +218,7 @@ def event_based_counts(references: EventMap, estimates: EventMap, *, t_collar: f
 
     ntp = np.zeros((n_files, n_labels), dtype=np.int64)
     if ri.size:
-        graph = csr_matrix((np.ones(ri.size, dtype=np.int8), (ri, ei)),
-                           shape=(ron.size, eon.size))
-        match = maximum_bipartite_matching(graph, perm_type="column")
-        matched = np.flatnonzero(match >= 0)
+        matched = _matched_references(ri, ei, ron.size, eon.size)
         np.add.at(ntp, (rf[matched], rl[matched]), 1)
     nref = np.zeros((n_files, n_labels), dtype=np.int64)
     nsys = np.zeros((n_files, n_labels), dtype=np.int64)

@@ -23,7 +23,8 @@ Text (per sample, then the mean over samples)
 
 Time (per sample, then the mean over samples)
     ``segment_mIoU``: predicted and reference segments are matched one-to-one so that the sum of
-    IoUs is largest (Hungarian algorithm, ``scipy.optimize.linear_sum_assignment``), and the
+    IoUs is largest (Hungarian algorithm: ``timebench.metrics._lsap``, the same algorithm, tie rules
+    and result as ``scipy.optimize.linear_sum_assignment``, in numpy), and the
     score is ``sum of matched IoUs / max(n_pred, n_ref)``: a missed reference segment and an
     extra predicted segment both count as IoU 0.  ``IoU = intersection / union`` of the two
     intervals (0 when the union is empty).  No prediction (or no reference segment) gives 0.
@@ -47,6 +48,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..types import Event
+from ._lsap import linear_sum_assignment
 from .captioning import CaptionScores, EventMap, collect_predictions
 
 __all__ = [
@@ -128,8 +130,6 @@ def segment_miou(predictions: Sequence[Event], references: Sequence[Event]) -> f
     """Sum of IoUs of the best one-to-one matching / ``max(n_pred, n_ref)`` (0 if a side is empty)."""
     if not predictions or not references:
         return 0.0
-    from scipy.optimize import linear_sum_assignment
-
     iou = _iou_matrix(predictions, references)
     rows, cols = linear_sum_assignment(iou, maximize=True)
     return float(iou[rows, cols].sum() / max(len(predictions), len(references)))
