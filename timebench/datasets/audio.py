@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, MissingDependencyError
 
 __all__ = ["read_audio", "audio_duration", "resample"]
 
@@ -34,7 +34,8 @@ def resample(samples: np.ndarray, sr: int, target_sr: int, *, method: str = "sox
     """Resample a 1-D float array from ``sr`` to ``target_sr``.
 
     ``method="soxr_hq"`` (default): ``soxr.resample(quality="HQ")``, librosa's default;
-    ``"polyphase"``: :func:`scipy.signal.resample_poly` with the exact rational factor.
+    ``"polyphase"``: :func:`scipy.signal.resample_poly` with the exact rational factor (scipy is
+    the optional ``polyphase`` extra).
     """
     if method not in ("soxr_hq", "polyphase"):
         raise ValueError(f"method must be 'soxr_hq' or 'polyphase', got {method!r}")
@@ -49,7 +50,11 @@ def resample(samples: np.ndarray, sr: int, target_sr: int, *, method: str = "sox
             x = np.ascontiguousarray(samples, dtype=np.float32)
             return soxr.resample(x, int(sr), int(target_sr), quality="HQ").astype(
                 np.float32, copy=False)
-    from scipy.signal import resample_poly
+    try:
+        from scipy.signal import resample_poly
+    except ImportError:
+        raise MissingDependencyError("scipy", "polyphase", "resampling with method='polyphase'"
+                                     ) from None
 
     g = gcd(int(sr), int(target_sr))
     up, down = int(target_sr) // g, int(sr) // g
