@@ -185,11 +185,14 @@ def _project(power: np.ndarray, fb) -> np.ndarray:
     """``power (frames, bins) @ fb.T`` as a CSR product: per band, ``y += w_k * power[:, k]``
     over the band's nonzero bins in increasing order, starting from 0 (scipy's ``csr_matvecs``)."""
     cols, weights, counts = fb
-    out = np.zeros((power.shape[0], cols.shape[0]))
-    for k in range(cols.shape[1]):
-        bands = np.flatnonzero(counts > k)
-        out[:, bands] += weights[bands, k] * power[:, cols[bands, k]]
-    return out
+    out = np.zeros((cols.shape[0], power.shape[0]))
+    term = np.empty(power.shape[0])
+    for m in range(cols.shape[0]):
+        band = out[m]
+        for k in range(int(counts[m])):
+            np.multiply(power[:, cols[m, k]], weights[m, k], out=term)
+            band += term
+    return out.T
 
 
 def mel_power(x: np.ndarray, fp: FeatureParams = FeatureParams()) -> np.ndarray:
