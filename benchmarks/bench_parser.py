@@ -45,8 +45,9 @@ import real_corpus as rc  # noqa: E402
 
 
 def load_previous(base: str, where: Path):
-    """The ``timebench`` package at commit ``base``, importable as ``timebench_prev``."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", base, "timebench"],
+    """The ``timebench`` package at commit ``base``, importable as ``timebench_prev``; its own
+    task cards go to ``where / "tasks"`` (a newer card may hold keys the old loader refuses)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", base, "timebench", "tasks"],
                              check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(where)], input=archive, check=True)
     shutil.move(str(where / "timebench"), str(where / "timebench_prev"))
@@ -103,12 +104,13 @@ def minimal_script(texts, ref_windows):
                                           for t in (0.3, 0.5, 0.7, 0.9)}}
 
 
-def score_samples(pkg, texts, ref_windows):
-    """CPU seconds of ``pkg``'s ``score`` for the tag task on these samples."""
+def score_samples(pkg, texts, ref_windows, cards: Path = ROOT / "tasks"):
+    """CPU seconds of ``pkg``'s ``score`` for the tag task (card from ``cards``) on these
+    samples."""
     scoring = importlib.import_module(f"{pkg}.scoring")
     tasks = importlib.import_module(f"{pkg}.tasks")
     types = importlib.import_module(f"{pkg}.types")
-    task = tasks.get_task("tag", extra=[str(ROOT / "tasks")])
+    task = tasks.get_task("tag", extra=[str(cards)])
     refs = [types.Reference(id=f"s{i}", audio=f"a{i}.wav", duration=60.0, query="the event",
                             events=(types.Event(float(w[0]), float(w[1])),))
             for i, w in enumerate(ref_windows)]
@@ -160,7 +162,8 @@ def main(argv=None) -> int:
         minimal_script(texts, ref_windows)
         base_cpu = time.process_time() - t0
         new_cpu, report = score_samples("timebench", texts, ref_windows)
-        old_cpu, old_report = score_samples("timebench_prev", texts, ref_windows)
+        old_cpu, old_report = score_samples("timebench_prev", texts, ref_windows,
+                                            Path(tmp) / "tasks")
     print(f"\nscore --task tag, {args.samples:,} samples (CPU s; minimal regex+numpy script "
           f"{base_cpu:.2f} s)")
     print(f"{'':28}{'this checkout':>16}{'release ' + args.base:>20}   target")
