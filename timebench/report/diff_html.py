@@ -15,7 +15,8 @@ from typing import Any, Mapping
 
 from .. import __version__
 from .diff_format import events_text, reference_text, score_text, summary_line
-from .html import _CSS, _DEFS, PALETTE, LaneSpec, timeline_svg
+from .style import CSS as _CSS
+from .timeline import _DEFS, PALETTE, LaneSpec, timeline_svg
 
 __all__ = ["diff_section", "diff_page"]
 
