@@ -364,7 +364,8 @@ def test_energy_fingerprint_follows_template_content(template_dir, tmp_path):
 
 
 def test_mini_prototypes_use_no_evaluation_seed():
-    from model_adapters.energy import PROTOTYPE_SEED, _manifest_seeds, mini_prototype_draws
+    from model_adapters.energy import PROTOTYPE_SEED, mini_prototype_draws
+    from model_adapters.energy_templates import _manifest_seeds
     from timebench.datasets.mini.generate import SEED
     from timebench.datasets.mini.render import load_scenes
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model_adapters import energy
+from model_adapters import energy, energy_features
 
 
 def _fb_args(fp):
@@ -32,7 +32,7 @@ def test_projection_hand_computed():
     fp = energy.FeatureParams()
     fb = energy.mel_filterbank(*_fb_args(fp))
     power = np.random.default_rng(0).random((5, fb.shape[1]))
-    got = energy._project(power, energy._sparse_filterbank(*_fb_args(fp)))
+    got = energy_features._project(power, energy_features._sparse_filterbank(*_fb_args(fp)))
     np.testing.assert_allclose(got, power @ fb.T, rtol=1e-12, atol=0)
 
 
@@ -55,8 +55,8 @@ def test_mel_power_bit_identical_to_scipy_sparse():
     rng = np.random.default_rng(5)
     for fp in (energy.FeatureParams(), energy.FeatureParams(n_mels=40, n_fft=512, sample_rate=22050)):
         csr = sparse.csr_matrix(energy.mel_filterbank(*_fb_args(fp)))
-        packed = energy._sparse_filterbank(*_fb_args(fp))
+        packed = energy_features._sparse_filterbank(*_fb_args(fp))
         for _ in range(30):
             power = (rng.random((int(rng.integers(1, 500)), csr.shape[1])) ** 4
                      * 10.0 ** float(rng.integers(-8, 8)))
-            assert np.array_equal(energy._project(power, packed), (csr @ power.T).T)
+            assert np.array_equal(energy_features._project(power, packed), (csr @ power.T).T)
