@@ -24,13 +24,10 @@ depend on the number of ranks or on the batch size.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import random
-import re
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -48,189 +45,18 @@ from .results import (SCHEMA_VERSION, bootstrap_intervals, environment, git_hash
 from .repeats import repeat_seeds, summarise_repeats
 from .scoring import score
 from .tasks import Task, hash_references, load_task_data
-from .types import Event, ParsedAnswer, Prediction, Reference
+from .types import ParsedAnswer, Reference
+from .run_records import (_frame_scores, generation_to_record, record_to_prediction,
+                          redact_record, sample_seed)
+from .run_spec import ModelSpec, RunOptions, parse_model_list, pin_local_device, shard_info
 
 __all__ = ["ModelSpec", "RunOptions", "parse_model_list", "run", "shard_info", "sample_seed",
            "generation_to_record", "record_to_prediction"]
 
 
-# -- model specs ----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """A model row of a leaderboard: display name, adapter, settings, optional task subset."""
-
-    name: str
-    adapter: str
-    settings: Mapping[str, Any] = field(default_factory=dict)
-    tasks: tuple[str, ...] | None = None
-
-
-_SPEC = re.compile(r"^\s*(?P<adapter>[^\[\]]+?)\s*(?:\[(?P<settings>[^\[\]]*)\])?\s*$")
-
-
-def parse_model_list(text: str) -> list[ModelSpec]:
-    """``"oracle,random[seed=1,latency=0.01]"`` -> model specs (settings read as safe YAML)."""
-    from .commands._common import parse_settings
-
-    specs, depth, cur = [], 0, ""
-    for ch in text:
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-        if ch == "," and depth == 0:
-            specs.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    specs.append(cur)
-    out = []
-    for raw in specs:
-        if not raw.strip():
-            continue
-        m = _SPEC.match(raw)
-        if not m:
-            raise InputError(f"cannot read model spec {raw!r}; expected NAME or NAME[key=value,...]",
-                             field="--models")
-        settings = parse_settings(m.group("settings") or "")
-        # the display name (results keys, output folder) never holds a secret such as api_key=
-        out.append(ModelSpec(name=redact_command(raw.strip()), adapter=m.group("adapter"),
-                             settings=settings))
-    return out
-
-
-@dataclass
-class RunOptions:
-    out_dir: Path
-    seed: int = 0
-    batch_size: int | None = None
-    bootstrap: int = 1000
-    confidence: float = 0.95
-    limit: int | None = None
-    prefetch: int = 2
-    progress: bool = True
-    cache_dir: Path | None = None
-    suite: str | None = None
-    shard_timeout: float = 3600.0
-    command: str = ""
-    repeats: int = 1            # --repeats K: K decodes with seeds seed, seed+1, ...
-    #: scoring protocol for every task (``--protocol``), else per task (a suite's ``protocols:``),
-    #: else the task card's
-    protocol: str | None = None
-    protocols: Mapping[str, str] = field(default_factory=dict)
-
-    def protocol_for(self, task) -> str:
-        return self.protocol or self.protocols.get(task.name) or task.protocol
-
-    @property
-    def cache_root(self) -> Path:
-        return Path(self.cache_dir) if self.cache_dir else Path(self.out_dir) / "cache"
-
-
-def shard_info() -> tuple[int, int]:
-    """``(rank, world_size)`` from torchrun / accelerate environment variables."""
-    try:
-        rank = int(os.environ.get("RANK", "0"))
-        world = int(os.environ.get("WORLD_SIZE", "1"))
-    except ValueError:
-        raise InputError("RANK and WORLD_SIZE must be integers", field="environment") from None
-    if world < 1 or not 0 <= rank < world:
-        raise InputError(f"invalid RANK={rank} / WORLD_SIZE={world}", field="environment")
-    return rank, world
-
-
-def pin_local_device() -> None:
-    """Give each local rank its own GPU: ``CUDA_VISIBLE_DEVICES`` -> the ``LOCAL_RANK``-th device.
-
-    torchrun / accelerate set ``LOCAL_RANK`` but not ``CUDA_VISIBLE_DEVICES``, so adapters that
-    ask for ``cuda`` would otherwise all land on GPU 0.  Does nothing on one process or when
-    ``LOCAL_RANK`` is unset; never imports torch.
-    """
-    local = os.environ.get("LOCAL_RANK")
-    if local is None or int(os.environ.get("WORLD_SIZE", "1")) <= 1 \
-            or os.environ.get("TIMEBENCH_NO_DEVICE_PINNING"):
-        return
-    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
-    devices = [d.strip() for d in visible.split(",") if d.strip()] if visible else None
-    index = int(local)
-    if devices is None:
-        os.environ["CUDA_VISIBLE_DEVICES"] = str(index)
-    elif len(devices) > 1 and index < len(devices):
-        os.environ["CUDA_VISIBLE_DEVICES"] = devices[index]
-
-
 def redact(command: str) -> str:
     """Hide ``api_key=...`` values and secrets before a command line is written to results."""
     return redact_command(command)
-
-
-def redact_record(record: dict[str, Any], redactor: Redactor) -> dict[str, Any]:
-    """A cache record's generation with every stored text passed through ``redactor``
-    (frame scores are numbers and class names, left as they are)."""
-    return {k: (v if k == "frame_scores" else redactor.value(v)) for k, v in record.items()}
-
-
-def sample_seed(seed: int, task: str, sample_id: str) -> int:
-    """Per-sample seed: independent of order, batching and sharding."""
-    digest = hashlib.sha256(f"{seed}:{task}:{sample_id}".encode("utf-8")).hexdigest()
-    return int(digest[:8], 16)
-
-
-# -- generation <-> cache records -----------------------------------------------------------------
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return str(value)
-
-
-def generation_to_record(gen) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if gen.text is not None:
-        out["text"] = gen.text
-    if gen.events is not None:
-        out["events"] = [e.to_dict() for e in gen.events]
-    if gen.present is not None:
-        out["present"] = bool(gen.present)
-    if gen.answer is not None:
-        out["answer"] = _json_safe(gen.answer)
-    if gen.frame_scores is not None:
-        fs = gen.frame_scores
-        out["frame_scores"] = {"times": np.asarray(fs.times, dtype=np.float64).tolist(),
-                               "scores": np.asarray(fs.scores, dtype=np.float64).tolist(),
-                               "labels": list(fs.labels)}
-    if gen.error is not None:
-        out["error"] = str(gen.error)
-    if gen.meta:
-        out["meta"] = _json_safe(dict(gen.meta))
-    return out
-
-
-def record_to_prediction(sample_id: str, rec: Mapping[str, Any]) -> Prediction:
-    events = None
-    if rec.get("events") is not None:
-        events = tuple(Event(float(e["onset"]), float(e["offset"]), e.get("label"), e.get("score"))
-                       for e in rec["events"])
-    return Prediction(id=sample_id, text=rec.get("text"), events=events,
-                      present=rec.get("present"), answer=rec.get("answer"), source="cache")
-
-
-def _frame_scores(rec: Mapping[str, Any]):
-    fs = rec.get("frame_scores")
-    if not fs:
-        return None
-    from model_adapters.base import FrameScores
-
-    return FrameScores(times=np.asarray(fs["times"], dtype=np.float64),
-                       scores=np.asarray(fs["scores"], dtype=np.float64),
-                       labels=tuple(fs["labels"]))
 
 
 # -- the run --------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, UnknownNameError
-from .runner import ModelSpec
+from .run_spec import ModelSpec
 
 __all__ = ["Suite", "load_suite", "available_suites", "get_suite", "suite_dirs"]
 
