@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pytest
 
+import timebench.atomic as tatomic
 import timebench.io as tio
 from timebench.cache import CACHE_VERSION, CorruptCacheLine, ResultCache, line_sum
 from timebench.cli import main
@@ -109,13 +110,13 @@ def test_atomic_write_keeps_the_old_file_and_leaves_no_temp(where, tmp_path, mon
     tio.atomic_write_json(target, {"old": True})
     before = target.read_bytes()
     if where == "write":
-        monkeypatch.setattr(tio.os, "fdopen", _FailingWrites(os.fdopen))
+        monkeypatch.setattr(tatomic.os, "fdopen", _FailingWrites(os.fdopen))
     elif where == "fsync":
-        monkeypatch.setattr(tio.os, "fsync", _enospc)
+        monkeypatch.setattr(tatomic.os, "fsync", _enospc)
     elif where == "replace":
-        monkeypatch.setattr(tio.os, "replace", _enospc)
+        monkeypatch.setattr(tatomic.os, "replace", _enospc)
     else:
-        monkeypatch.setattr(tio.tempfile, "mkstemp", _enospc)
+        monkeypatch.setattr(tatomic.tempfile, "mkstemp", _enospc)
     with pytest.raises(OSError) as err:
         tio.atomic_write_json(target, {"new": "x" * 100_000})
     assert err.value.errno == errno.ENOSPC and err.value.filename == str(target)
@@ -133,7 +134,7 @@ def test_read_only_folder(tmp_path, monkeypatch):
     if _chmod_protects(tmp_path):
         folder.chmod(0o500)
     else:  # root: simulate what the kernel would say
-        monkeypatch.setattr(tio.tempfile, "mkstemp", _eacces)
+        monkeypatch.setattr(tatomic.tempfile, "mkstemp", _eacces)
     try:
         with pytest.raises(PermissionError) as err:
             tio.atomic_write_json(target, {"new": True})
@@ -162,13 +163,13 @@ def test_score_output_fault_exits_2_naming_the_path(fault, option, tag_files, tm
     target.parent.mkdir()
     target.write_text("OLD\n")
     if fault == "enospc_fsync":
-        monkeypatch.setattr(tio.os, "fsync", _enospc)
+        monkeypatch.setattr(tatomic.os, "fsync", _enospc)
     elif fault == "enospc_write":
-        monkeypatch.setattr(tio.os, "fdopen", _FailingWrites(os.fdopen))
+        monkeypatch.setattr(tatomic.os, "fdopen", _FailingWrites(os.fdopen))
     elif _chmod_protects(tmp_path):
         target.parent.chmod(0o500)
     else:
-        monkeypatch.setattr(tio.tempfile, "mkstemp", _eacces)
+        monkeypatch.setattr(tatomic.tempfile, "mkstemp", _eacces)
     try:
         rc, _, err = _cli("score", "--task", "tag", "--references", str(refs), "--predictions",
                           str(preds), "-q", option, str(target))
@@ -197,7 +198,7 @@ def test_run_results_write_fault_keeps_the_old_results(tmp_path, monkeypatch):
         if Path(dst).name == "results.json":
             _enospc()
         return real_replace(src, dst, *a, **k)
-    monkeypatch.setattr(tio.os, "replace", replace)
+    monkeypatch.setattr(tatomic.os, "replace", replace)
     rc, _, err = _cli(*_run_args(out))
     assert rc == 2, err
     assert err.startswith(f"error: {out / 'results.json'}: No space left on device (ENOSPC)")
