@@ -28,7 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
 TIMEOUT = 180  # seconds per script; each takes a few on a 2-core machine
 
-#: optional modules some benchmarks need that no install of ``.[test]`` brings
+#: optional modules the benchmarks need that ``.[test]`` installs: missing -> the test fails
+IN_TEST_EXTRA = ("sed_eval", "sed_scores_eval", "pandas", "scipy", "transformers", "torch")
+#: optional modules some benchmarks need that no install of ``.[test]`` brings: missing -> skip
 NOT_IN_TEST_EXTRA = {
     "librosa": "the reference resampler of benchmarks/resampling.py (in no extra)",
 }
@@ -40,12 +42,34 @@ SLOW_ATTACKS = {"repro", "faults"}
 
 def needs(*modules: str) -> None:
     for name in modules:
+        assert name in IN_TEST_EXTRA or name in NOT_IN_TEST_EXTRA, f"classify {name} above"
         if importlib.util.find_spec(name) is not None:
             continue
         if name in NOT_IN_TEST_EXTRA:
             pytest.skip(f"{name} not installed: {NOT_IN_TEST_EXTRA[name]}")
         pytest.fail(f"{name} is not installed, but the test extra installs it "
                     "(pip install -e '.[test]'); the benchmark cannot be smoke-tested")
+
+
+def test_skips_only_for_modules_outside_the_test_extra():
+    """The two lists above agree with pyproject.toml's ``test`` extra (and the extras it
+    names), so a benchmark is never skipped in CI for a module CI installs."""
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "project"]["optional-dependencies"]
+    names: set[str] = set()
+    todo, seen = ["test"], set()
+    while todo:
+        extra = todo.pop()
+        seen.add(extra)
+        for req in extras[extra]:
+            m = re.match(r"\s*([A-Za-z0-9_.-]+)(?:\[([^\]]*)\])?", req)
+            if m[1].lower() == "timebench":
+                todo += [e.strip() for e in m[2].split(",") if e.strip() not in seen]
+            else:
+                names.add(m[1].lower().replace("-", "_"))
+    assert set(IN_TEST_EXTRA) <= names, set(IN_TEST_EXTRA) - names
+    assert not set(NOT_IN_TEST_EXTRA) & names
 
 
 def run_bench(script: str, *args: str) -> str:
