@@ -16,11 +16,14 @@ import sys
 import time
 from pathlib import Path
 
-from timebench.labels.corpus import read_corpus, read_distractors
-from timebench.labels.mapper import LabelMapper
-from timebench.labels.vocab import vocabulary
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's timebench, not an installed one
 
-CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus" / "labels"
+from timebench.labels.corpus import read_corpus, read_distractors  # noqa: E402
+from timebench.labels.mapper import LabelMapper  # noqa: E402
+from timebench.labels.vocab import vocabulary  # noqa: E402
+
+CORPUS = ROOT / "tests" / "corpus" / "labels"
 
 
 def _pick(items, split):

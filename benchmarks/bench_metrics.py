@@ -16,8 +16,12 @@ import argparse
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's timebench, not an installed one
 
 
 def make_data(n_files: int, n_labels: int, seed: int):

@@ -24,6 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's timebench, not an installed one
+
 
 def make_task(root: Path, n: int, clip_s: float = 5.0, n_files: int = 100) -> Path:
     import soundfile as sf

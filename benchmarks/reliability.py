@@ -5,6 +5,8 @@
     python benchmarks/reliability.py --output /tmp/R.md   # somewhere else
     python benchmarks/reliability.py --check              # exit 1 when an attack failed
     python benchmarks/reliability.py --only cache,check   # only attacks_cache.py, attacks_check.py
+    python benchmarks/reliability.py --list               # import every attack module, list them
+    python benchmarks/reliability.py --check --fuzz 5 --only ... --output /tmp/R.md   # smoke size
 
 A fixed list of attacks and faults, run in plain Python (no pytest), deterministic apart from
 the timings.  The attacks live in ``benchmarks/attacks_*.py``, one module per class of attack;
@@ -172,8 +174,20 @@ def main(argv=None) -> int:
     ap.add_argument("--check", action="store_true", help="exit 1 when an attack failed")
     ap.add_argument("--only", help="comma-separated module names (attacks_NAME.py) to run; "
                     "the report is then written only with --output")
+    ap.add_argument("--list", action="store_true",
+                    help="import every attack module, print their names in run order, exit")
     args = ap.parse_args(argv)
     only = {x.strip() for x in args.only.split(",") if x.strip()} if args.only else None
+    known = {p.stem[len("attacks_"):] for p in BENCH.glob("attacks_*.py")}
+    if only and only - known:
+        print(f"error: --only: no benchmarks/attacks_NAME.py for {', '.join(sorted(only - known))}"
+              f" (known: {', '.join(sorted(known))})", file=sys.stderr)
+        return 2
+    if args.list:
+        for mod in attack_modules(only):
+            print(f"{mod.__name__[len('attacks_'):]:12} ORDER {getattr(mod, 'ORDER', 70):3}  "
+                  f"{getattr(mod, 'CLASS', '')}")
+        return 0
     t0 = time.perf_counter()
     classes: list[tuple[str, str, list[int]]] = []
     with tempfile.TemporaryDirectory(prefix="timebench-reliability-") as tmp:
