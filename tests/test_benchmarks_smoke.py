@@ -168,6 +168,10 @@ def test_psds_native():
     for name in ("psds1", "psds2"):
         assert_lines(out, rf"^{name}: native [\d.]+ in [\d.]+ s, sed_scores_eval [\d.]+ in "
                           rf"[\d.]+ s, \|diff\| [\d.e+-]+, time ratio native/reference [\d.]+$")
+        # a value of 0 (or 1) would make the equality line void: the synthetic set must give
+        # a PSDS strictly inside (0, 1) for both settings
+        value = float(re.search(rf"^{name}: native ([\d.]+)", out, re.M).group(1))
+        assert 0.0 < value < 1.0, f"{name} = {value}: a degenerate comparison"
 
 
 def test_resampling():
