@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING
 
 from .fastre import Fast, lower_ascii
 from .intervals import Candidate
-from .times import CONNECT, TimeValue, scan_values
+from .times import CONNECT, TimeValue, scan_values, unit_factor
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import ParseContext
@@ -143,9 +143,9 @@ def _units(text: str, tokens: list[TimeValue]) -> list[_Unit]:
                                                                a.start))):
                 lo, hi = a.value, b.value
                 if a.bare and b.unit is not None and b.kind == "num":
-                    lo *= _factor(b)
+                    lo *= unit_factor(b.unit)
                 elif b.bare and a.unit is not None and a.kind == "num":
-                    hi *= _factor(a)
+                    hi *= unit_factor(a.unit)
                 units.append(_Unit(a.start, b.end, lo, hi, True))
                 i += 2
                 continue
@@ -159,12 +159,6 @@ def _units(text: str, tokens: list[TimeValue]) -> list[_Unit]:
             i += 1
         units.append(unit)
     return units
-
-
-def _factor(tok: TimeValue) -> float:
-    from .times import unit_factor
-
-    return unit_factor(tok.unit)
 
 
 # the first word of every _CUE alternative: a cheap scan, then _CUE is matched at each hit
@@ -209,11 +203,11 @@ def _role(low: str, left: int, pos: int, cues) -> tuple[str, bool, int]:
         return "point", False, -1
     last = found[k]
     kind = last.lastgroup
-    if kind in ("sfield", "efield"):
+    if kind == "sfield" or kind == "efield":
         kind = "start" if kind == "sfield" else "end"
         labelled = _FIELD_TAIL.fullmatch(low, last.end(), pos) is not None
         return kind, labelled, last.start()
-    return {"dur": "duration"}.get(kind, kind), False, last.start()
+    return ("duration" if kind == "dur" else kind), False, last.start()
 
 
 @dataclass(frozen=True)
@@ -225,7 +219,10 @@ class RoleIntervals:
 
     def extract(self, text: str, ctx: ParseContext,
                 occupied: bytearray | None = None) -> list[Candidate]:
-        tokens = [t for t in scan_values(text, signed=True, keep_ambiguous=True)
+        tokens = scan_values(text, signed=True, keep_ambiguous=True)
+        if len(tokens) < 2:
+            return []                     # (the filter below only removes tokens)
+        tokens = [t for t in tokens
                   if t.kind in ("num", "clock", "comp")
                   and (occupied is None or not occupied[t.start])
                   and not (t.bare and t.is_int and _LIST_MARKER.match(text, t.end)
