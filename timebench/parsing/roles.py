@@ -86,7 +86,6 @@ _ADJ_DUR = Fast(re.compile(r"\bfor (?:(?:about|around|approximately|roughly) )?$
 _FIELD_TAIL = re.compile(r"[\s\"'`:=~]*(?:(?:about|around|approximately|at|is|of) )*[\"'`]?$",
                          re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[.!?](?=\s)|[;\n]")
-_CLAUSE_CHAR = re.compile(r"[.!?;\n]")
 _RANGE_GAP = re.compile(CONNECT, re.IGNORECASE)
 _BETWEEN = re.compile(r"\bbetween ?$", re.IGNORECASE)
 _AND_GAP = re.compile(r" ?(?:and|&) ?", re.IGNORECASE)
@@ -116,11 +115,23 @@ def clause_bounds(text: str, end: int | None = None) -> list[int]:
     """Positions where a clause starts (after ``. ``, ``;``, a line break), except inside a
     double-quoted span (a quoted query ``"He slips. He falls"`` is one clause); with ``end``,
     only those up to ``end`` (the same list cut there)."""
-    # = [m.end() for m in _CLAUSE_END.finditer(text)], with a one-character class scan (the
-    # look-ahead alternative keeps ``re`` from skipping ahead; tested equal)
+    # = [m.end() for m in _CLAUSE_END.finditer(text)], found with str.find per character
+    # (several times faster than any ``re`` scan of the text; tested equal)
     stop = len(text) if end is None else end
-    bounds = [m.end() for m in _CLAUSE_CHAR.finditer(text, 0, stop)
-              if text[m.start()] in ";\n" or text[m.end():m.end() + 1].isspace()]
+    bounds: list[int] = []
+    find = text.find
+    for ch in ";\n":
+        p = find(ch, 0, stop)
+        while p >= 0:
+            bounds.append(p + 1)
+            p = find(ch, p + 1, stop)
+    for ch in ".!?":
+        p = find(ch, 0, stop)
+        while p >= 0:
+            if text[p + 1:p + 2].isspace():
+                bounds.append(p + 1)
+            p = find(ch, p + 1, stop)
+    bounds.sort()
     if bounds and '"' in text:
         for m in _QUOTED.finditer(text):
             s, e = m.start(), m.end()

@@ -205,11 +205,22 @@ def _from_number(m: re.Match, text: str) -> TimeValue:
     return TimeValue(m.start(), m.end(), value, "num", unit, is_int, m.group(0))
 
 
+def _digit_comma(text: str) -> bool:
+    """``_DIGIT_COMMA.search(text) is not None`` (``\\d,\\d``), with str.find: a comma is
+    rarer than any character a regex scan must test (``\\d`` is ``str.isdecimal``)."""
+    p = text.find(",", 1)             # a comma at 0 has no digit before it
+    while p >= 0:
+        if text[p - 1].isdecimal() and text[p + 1:p + 2].isdecimal():
+            return True
+        p = text.find(",", p + 1)
+    return False
+
+
 def _comma_runs(text: str) -> dict[int, TimeValue]:
     """Comma runs that are one number (start -> token) or ambiguous (start -> ``amb`` token);
     list-like runs are left out, so their digits are read one by one (module docstring)."""
     out: dict[int, TimeValue] = {}
-    if "," not in text or _DIGIT_COMMA.search(text) is None:
+    if not _digit_comma(text):
         return out
     dot_decimals = _DOT_DECIMAL.search(text) is not None
     for m in _COMMA_RUN.finditer(text):
