@@ -229,3 +229,66 @@ def test_role_cues_up_to_the_last_value_give_the_same_candidates(monkeypatch):
         same(sep.join(words))
 
     check()
+
+
+def test_digit_comma_find_equals_the_pattern():
+    """times._digit_comma (str.find for each comma) is ``_DIGIT_COMMA.search`` (``\\d,\\d``,
+    ``\\d`` being any Unicode decimal digit: str.isdecimal, not str.isdigit)."""
+    from timebench.parsing.times import _DIGIT_COMMA, _digit_comma
+
+    def same(text):
+        assert _digit_comma(text) == (_DIGIT_COMMA.search(text) is not None), text
+
+    for text in TEXTS:
+        same(text)
+
+    @settings(max_examples=2000, deadline=None)
+    @given(st.text(alphabet=",,,19a .\u0661\u00b2\u2155\n", max_size=12))
+    def check(text):
+        same(text)
+
+    check()
+
+
+def test_strip_emphasis_find_equals_the_pattern_on_the_corpora():
+    """normalise.strip_emphasis (marker runs found with str.find) removes what the emphasis
+    pattern removes, on the corpora (generated text: tests/test_parsing_roles.py)."""
+    from timebench.parsing.normalise import _EMPHASIS, strip_emphasis
+
+    for text in TEXTS:
+        assert strip_emphasis(text) == _EMPHASIS.sub("", text), text[:200]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.none(), st.integers(0, 99)), st.integers(0, 99), st.integers(0, 99),
+       st.sampled_from(["", ".5", ".25", ",000", ",250", ",5"]),
+       st.sampled_from(["", "-", "at ", "(", "x"]), st.sampled_from(["", " s", "s", ".", " to"]))
+def test_clock_values_read_in_line(h, mm, ss, frac, before, after):
+    """The value scan reads clocks in line: a clock token's value is h*3600 + mm*60 + ss (an
+    independent reading of the written digits), none when ss >= 60 or (with hours) mm >= 60."""
+    from timebench.parsing.times import scan_values
+
+    head = "" if h is None else f"{h:02d}:"
+    text = f"{before}{head}{mm:02d}:{ss:02d}{frac}{after}"
+    clocks = [t for t in scan_values(text, signed=True) if t.kind == "clock"]
+    if frac.startswith(",") and len(frac) != 4:
+        frac = ""                            # "ss,5" is no SubRip fraction: not part of it
+    seconds = float(f"{ss:02d}{frac.replace(',', '.')}")
+    valid = seconds < 60 and (h is None or mm < 60)
+    if not valid or before == "x":           # "x00:01" touches a letter: no value at all
+        assert clocks == [], text
+        return
+    assert len(clocks) == 1, text
+    want = (0.0 if h is None else h * 3600.0) + mm * 60.0 + seconds
+    sign = -1.0 if before == "-" else 1.0
+    assert clocks[0].value == sign * want, text
+    assert clocks[0].unit == "s" and not clocks[0].is_int
+
+
+def test_time_values_compare_and_hash_by_value():
+    """TimeValue is a plain slotted dataclass (faster to build than a frozen one): tokens
+    still compare and hash by their fields."""
+    from timebench.parsing.times import scan_values
+
+    a, b = scan_values("1.5 s"), scan_values("1.5 s ")
+    assert a == b and hash(a[0]) == hash(b[0]) and len({a[0], b[0]}) == 1
