@@ -292,3 +292,40 @@ def test_time_values_compare_and_hash_by_value():
 
     a, b = scan_values("1.5 s"), scan_values("1.5 s ")
     assert a == b and hash(a[0]) == hash(b[0]) and len({a[0], b[0]}) == 1
+
+
+@pytest.mark.parametrize("name", sorted(NEEDLED))
+def test_alternatives_split_back_into_the_pattern(name):
+    """The per-alternative search splits the pattern at its top-level ``|`` exactly."""
+    from timebench.parsing.fastre import top_level_alternatives
+
+    fast = NEEDLED[name]
+    alts = top_level_alternatives(fast.original.pattern)
+    assert "|".join(alts) == fast.original.pattern
+    assert len(alts) > 1 and fast.parts
+    for alt in alts:
+        re.compile(alt)                               # each one a whole regex
+    assert "|".join(a for part, _ in fast.parts for a in [part.original.pattern]) \
+        == fast.original.pattern
+    assert top_level_alternatives(r"a(?:b|c)|[|(]d|\|e|f") == ["a(?:b|c)", "[|(]d", r"\|e", "f"]
+
+
+@pytest.mark.parametrize("name", sorted(NEEDLED))
+def test_every_string_an_alternative_matches_holds_its_needle(name):
+    """Each run of alternatives is searched only when one of its own needles is in the text:
+    strings generated from each run (any case) hold one of its needles, and the
+    per-alternative search then finds the whole pattern's match."""
+    fast = NEEDLED[name]
+    for part, needles in fast.parts:
+
+        @settings(max_examples=400, deadline=None)
+        @given(st.from_regex(part.original, fullmatch=True),
+               st.sampled_from(["", "x ", "Yes, ", "no. "]))
+        def check(text, before):
+            low = text.lower()
+            assert any(n in low for n in needles), (part.original.pattern[:60], text)
+            whole = before + text
+            a, b = fast.original.search(whole), fast.search(whole)
+            assert (a and a.span()) == (b and b.span()), whole
+
+        check()

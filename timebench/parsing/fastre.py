@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-__all__ = ["Fast", "lower_ascii"]
+__all__ = ["Fast", "lower_ascii", "top_level_alternatives"]
 
 _ASCII_LOWER = {i: i + 32 for i in range(65, 91)}
 
@@ -22,6 +22,40 @@ _ASCII_LOWER = {i: i + 32 for i in range(65, 91)}
 def lower_ascii(text: str) -> str:
     """``text`` with A-Z lowered and every other character kept (same length and offsets)."""
     return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+
+
+def top_level_alternatives(source: str) -> list[str]:
+    """The top-level alternatives of a regex source (``"|".join`` of them is ``source``)."""
+    out: list[str] = []
+    cur: list[str] = []
+    depth = 0
+    in_class = False
+    i = 0
+    while i < len(source):
+        c = source[i]
+        if c == "\\":
+            cur.append(source[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            if source.startswith(("[]", "[^]"), i):
+                raise ValueError("a class opening with ']' is not supported")
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            out.append("".join(cur))
+            cur = []
+            i += 1
+            continue
+        cur.append(c)
+        i += 1
+    out.append("".join(cur))
+    return out
 
 
 def _word(ch: str) -> bool:
@@ -36,7 +70,8 @@ class Fast:
     """
 
     def __init__(self, pattern: re.Pattern, no_boundary: tuple[str, ...] = (),
-                 needles: tuple[str, ...] = ()):
+                 needles: tuple[str, ...] = (),
+                 parts: tuple[tuple[str, ...], ...] = ()):
         #: lower-case literals of which every match holds at least one (empty: no pre-check);
         #: a text holding none of them cannot match and is not searched (property-tested)
         self.needles = needles
@@ -45,6 +80,25 @@ class Fast:
         self.pattern = re.compile(re.sub(r"(^|\|)\\b", r"\1", src))
         self.original = pattern
         self.no_boundary = no_boundary + (("n't",) if "n't" in src else ())
+        #: ``parts``: needles per top-level alternative.  Then :meth:`search` searches each
+        #: run of alternatives with the same needles on its own, only where a needle is in
+        #: the text, and keeps the leftmost match (at equal starts the earlier alternative,
+        #: as the whole pattern would): a few short scans instead of the whole alternation
+        self.parts: tuple[tuple[Fast, tuple[str, ...]], ...] = ()
+        if parts:
+            alts = top_level_alternatives(pattern.pattern)
+            if len(alts) != len(parts):
+                raise ValueError(f"{len(parts)} needle sets for {len(alts)} alternatives")
+            runs: list[tuple[list[str], tuple[str, ...]]] = []
+            for alt, alt_needles in zip(alts, parts):
+                if not alt_needles:
+                    raise ValueError(f"alternative {alt!r} has no needles")
+                if runs and runs[-1][1] == alt_needles:
+                    runs[-1][0].append(alt)
+                else:
+                    runs.append(([alt], alt_needles))
+            self.parts = tuple((Fast(re.compile("|".join(a), pattern.flags), no_boundary), n)
+                               for a, n in runs)
 
     def could_match(self, low: str) -> bool:
         """False when the lowered text holds none of :attr:`needles` (then nothing matches)."""
@@ -61,6 +115,18 @@ class Fast:
                low: str | None = None) -> re.Match | None:
         """The first match in ``text[pos:endpos]`` (``low``: its ``lower_ascii``, if known)."""
         low = lower_ascii(text) if low is None else low
+        if self.parts:
+            best = None
+            for part, needles in self.parts:
+                for needle in needles:
+                    if needle in low:
+                        break
+                else:
+                    continue
+                m = part.search(text, pos, endpos, low=low)
+                if m is not None and (best is None or m.start() < best.start()):
+                    best = m
+            return best
         if self.needles and not self.could_match(low):
             return None
         end = len(low) if endpos is None else endpos
