@@ -329,3 +329,33 @@ def test_every_string_an_alternative_matches_holds_its_needle(name):
             assert (a and a.span()) == (b and b.span()), whole
 
         check()
+
+
+def test_value_matches_start_at_a_digit():
+    """The value scan jumps to the next digit (``\\d``) before searching the value pattern:
+    exact because no value match starts anywhere else (on the corpora and generated text)."""
+    from timebench.parsing.times import _DIGIT, _VALUE_RE
+
+    def check_text(text):
+        pos = 0
+        while True:
+            m = _VALUE_RE.search(text, pos)
+            if m is None:
+                assert _DIGIT.search(text, pos) is None or all(
+                    _VALUE_RE.match(text, d.start()) is None
+                    for d in _DIGIT.finditer(text, pos)), text
+                return
+            assert _DIGIT.match(text, m.start()), text
+            d = _DIGIT.search(text, pos)
+            assert _VALUE_RE.search(text, d.start()).span() == m.span(), text
+            pos = m.end()
+
+    for text in TEXTS:
+        check_text(text)
+
+    @settings(max_examples=2000, deadline=None)
+    @given(st.text(alphabet="0159:.,-% smhinu\u0661\u00b2x", max_size=20))
+    def check(text):
+        check_text(text)
+
+    check()
