@@ -359,3 +359,42 @@ def test_value_matches_start_at_a_digit():
         check_text(text)
 
     check()
+
+
+def test_cue_hits_on_spaced_bytes_equal_the_first_word_scan():
+    """roles._cues finds first words of ASCII text on a copy whose non-word characters are
+    spaces (`` (?:start|...)``): the same cues as the first-word alternation scan it replaces,
+    for every cut-off ``end``, on the corpora and on generated cue soups."""
+    from timebench.parsing.fastre import lower_ascii
+    from timebench.parsing.roles import _CUE, _CUE_START, _cues
+
+    def reference(low, end=None):
+        found, last_end = [], 0
+        for hit in _CUE_START.finditer(low, 0, len(low) if end is None else end):
+            i = hit.start()
+            if i < last_end or (i and (low[i - 1].isalnum() or low[i - 1] == "_")):
+                continue
+            m = _CUE.pattern.match(low, i)
+            if m is not None:
+                found.append(m)
+                last_end = m.end()
+        return [(m.span(), m.lastgroup) for m in found]
+
+    def same(text):
+        low = lower_ascii(text)
+        for end in (None, *range(0, len(low) + 1, max(1, len(low) // 5))):
+            got = [(m.span(), m.lastgroup) for m in _cues(low, end)[1]]
+            assert got == reference(low, end), (text, end)
+
+    for text in TEXTS:
+        same(text)
+    pieces = ["start", "Start time:", "end", "(end", "*end*", "x_end", "9end", "up to",
+              "until", "lasts", "lasting", "duration:", "-begin", "\nstop", "offset", "'till",
+              "stared", "the", "0:05", "and", "&", "/", "ending", "é", "end\u00e9"]
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.lists(st.sampled_from(pieces), max_size=12), st.sampled_from([" ", "", "\n"]))
+    def check(words, sep):
+        same(sep.join(words))
+
+    check()

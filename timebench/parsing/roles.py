@@ -177,6 +177,13 @@ _CUE_START = re.compile(r"start|begin|began|onset|commenc|end|stop|finish|offset
                         r"|until|till|up to|lasts|lasted|lasting|duration|length")
 
 
+_SPACE_CUE_START = re.compile(b" (?:" + _CUE_START.pattern.encode() + b")")
+#: byte table: every ASCII character that is not a word character (``[^a-zA-Z0-9_]``) -> a
+#: space (bytes.translate is the fastest way to do it)
+_NON_WORD = bytes(c if chr(c).isascii() and (chr(c).isalnum() or c == 0x5F) else 0x20
+                  for c in range(256))
+
+
 def _cues(low: str, end: int | None = None) -> tuple[list[int], list[re.Match]]:
     """Every cue of the ASCII-lowered text in one left-to-right pass (non-overlapping, as
     ``_CUE.finditer``): (their end positions, the matches).  ``end``: only cues whose first
@@ -185,8 +192,19 @@ def _cues(low: str, end: int | None = None) -> tuple[list[int], list[re.Match]]:
     found: list[re.Match] = []
     full = _CUE.pattern.match
     last_end = 0
-    for hit in _CUE_START.finditer(low, 0, len(low) if end is None else end):
-        i = hit.start()
+    stop = len(low) if end is None else end
+    if low.isascii():
+        # the hits at a word start only: a first word after a non-word character.  Every
+        # non-word character becomes a space (bytes, same offsets), then `` (?:start|...)``
+        # is searched: a pattern opening with one literal character runs much faster in
+        # ``re`` than one opening with an alternation (the same hits, tested)
+        spaced = low.encode("ascii").translate(_NON_WORD)
+        hits = [m.start() + 1 for m in _SPACE_CUE_START.finditer(spaced, 0, stop)]
+        if _CUE_START.match(low, 0, stop):
+            hits.insert(0, 0)
+    else:
+        hits = [h.start() for h in _CUE_START.finditer(low, 0, stop)]
+    for i in hits:
         if i < last_end or (i and (low[i - 1].isalnum() or low[i - 1] == "_")):
             continue
         m = full(low, i)
