@@ -398,3 +398,38 @@ def test_cue_hits_on_spaced_bytes_equal_the_first_word_scan():
         same(sep.join(words))
 
     check()
+
+
+def test_first_word_finditer_equals_the_scan_for_any_slice():
+    """Fast.finditer with ``first_words`` (the pattern tried only where a first word starts a
+    word) gives the matches of the plain lowered-text scan for every ``pos``/``endpos``."""
+    from timebench.parsing.fastre import Fast
+    from timebench.parsing.relative import _PHRASE
+
+    plain = Fast(_PHRASE.original)
+    assert _PHRASE.first_words is not None and plain.first_words is None
+
+    def same(text):
+        n = len(text)
+        for pos in sorted({0, 1, n // 3, n // 2}):
+            for end in sorted({n, n - 1, 2 * n // 3}):
+                if end < pos:
+                    continue
+                got = [(m.span(), m.group("edge"), m.group("half"))
+                       for m in _PHRASE.finditer(text, pos, end)]
+                want = [(m.span(), m.group("edge"), m.group("half"))
+                        for m in plain.finditer(text, pos, end)]
+                assert got == want, (text, pos, end)
+
+    for text in TEXTS:
+        if text.isascii():
+            same(text)
+    words = ["the", "first", "last 5 s", "half", "whole clip", "throughout", "in", "for",
+             "over the full audio", "x", "2", "-", "(", "the entire recording", "latter"]
+
+    @settings(max_examples=1000, deadline=None)
+    @given(st.lists(st.sampled_from(words), max_size=10), st.sampled_from([" ", "", "_", "."]))
+    def check(ws, sep):
+        same(sep.join(ws))
+
+    check()

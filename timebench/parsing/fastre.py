@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-__all__ = ["Fast", "lower_ascii", "top_level_alternatives"]
+__all__ = ["Fast", "lower_ascii", "spaced", "top_level_alternatives"]
 
 _ASCII_LOWER = {i: i + 32 for i in range(65, 91)}
 
@@ -22,6 +22,19 @@ _ASCII_LOWER = {i: i + 32 for i in range(65, 91)}
 def lower_ascii(text: str) -> str:
     """``text`` with A-Z lowered and every other character kept (same length and offsets)."""
     return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+
+
+#: byte table: every character that is not an ASCII word character (``[a-zA-Z0-9_]``) -> a
+#: space (bytes.translate is the fastest way to do it)
+_NON_WORD_SPACE = bytes(c if chr(c).isascii() and (chr(c).isalnum() or c == 0x5F) else 0x20
+                        for c in range(256))
+
+
+def spaced(low: str) -> bytes:
+    """ASCII ``low`` as bytes with every non-word character a space (same offsets): a word
+    start is where a space is followed by a letter, which ``re`` finds fast with a pattern
+    that opens with the literal space."""
+    return low.encode("ascii").translate(_NON_WORD_SPACE)
 
 
 def top_level_alternatives(source: str) -> list[str]:
@@ -71,7 +84,7 @@ class Fast:
 
     def __init__(self, pattern: re.Pattern, no_boundary: tuple[str, ...] = (),
                  needles: tuple[str, ...] = (),
-                 parts: tuple[tuple[str, ...], ...] = ()):
+                 parts: tuple[tuple[str, ...], ...] = (), first_words: str = ""):
         #: lower-case literals of which every match holds at least one (empty: no pre-check);
         #: a text holding none of them cannot match and is not searched (property-tested)
         self.needles = needles
@@ -84,6 +97,11 @@ class Fast:
         #: run of alternatives with the same needles on its own, only where a needle is in
         #: the text, and keeps the leftmost match (at equal starts the earlier alternative,
         #: as the whole pattern would): a few short scans instead of the whole alternation
+        #: ``first_words``: an alternation of lower-case words one of which every match
+        #: starts with.  Then :meth:`finditer` on ASCII text tries the pattern only where
+        #: such a word starts a word (found by a literal-space scan of :func:`spaced`)
+        self.first_words = (re.compile(b" (?:" + first_words.encode("ascii") + b")")
+                            if first_words and not self.no_boundary else None)
         self.parts: tuple[tuple[Fast, tuple[str, ...]], ...] = ()
         if parts:
             alts = top_level_alternatives(pattern.pattern)
@@ -144,6 +162,9 @@ class Fast:
         if self.needles and not self.could_match(low):
             return
         end = len(low) if endpos is None else endpos
+        if self.first_words is not None and low.isascii():
+            yield from self._at_first_words(low, pos, end)
+            return
         i = pos
         while i <= end:
             m = self.search(text, i, end, low=low) if i == pos else self._next(low, i, end, pos)
@@ -151,6 +172,24 @@ class Fast:
                 return
             yield m
             i = m.end() if m.end() > m.start() else m.start() + 1
+
+    def _at_first_words(self, low: str, pos: int, end: int) -> Iterator[re.Match]:
+        """:meth:`finditer` for ASCII text: a match starts at ``pos`` or after a non-word
+        character (the boundary) with one of :attr:`first_words`; try the pattern there."""
+        match = self.pattern.match
+        nxt = pos
+        m = match(low, pos, end)
+        if m is not None:
+            yield m
+            nxt = m.end() if m.end() > m.start() else m.start() + 1
+        for hit in self.first_words.finditer(spaced(low), pos, end):
+            i = hit.start() + 1
+            if i < nxt:
+                continue
+            m = match(low, i, end)
+            if m is not None:
+                yield m
+                nxt = m.end() if m.end() > m.start() else m.start() + 1
 
     def _next(self, low: str, i: int, end: int, left: int) -> re.Match | None:
         while True:

@@ -57,7 +57,10 @@ _PHRASE = Fast(re.compile(
     rf"|\b(?:throughout|during|across|over|for|in) the (?:whole|entire|full) {_CLIP}\b"
     rf"|\bthroughout the {_CLIP}\b|\bthe (?:whole|entire|full) {_CLIP}\b",
     re.IGNORECASE,
-))   # searched in the ASCII-lowered text: take matched text from ``text`` by position
+), first_words="the|first|opening|initial|last|final|closing|second|latter|throughout|during"
+               "|across|over|for|in")
+# searched in the ASCII-lowered text: take matched text from ``text`` by position; every match
+# opens with one of ``first_words`` (tried only where one starts a word)
 
 
 _NARRATION = re.compile(

@@ -52,7 +52,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .fastre import Fast, lower_ascii
+from .fastre import Fast, lower_ascii, spaced
 from .intervals import Candidate
 from .times import CONNECT, TimeValue, scan_values, unit_factor
 
@@ -178,10 +178,6 @@ _CUE_START = re.compile(r"start|begin|began|onset|commenc|end|stop|finish|offset
 
 
 _SPACE_CUE_START = re.compile(b" (?:" + _CUE_START.pattern.encode() + b")")
-#: byte table: every ASCII character that is not a word character (``[^a-zA-Z0-9_]``) -> a
-#: space (bytes.translate is the fastest way to do it)
-_NON_WORD = bytes(c if chr(c).isascii() and (chr(c).isalnum() or c == 0x5F) else 0x20
-                  for c in range(256))
 
 
 def _cues(low: str, end: int | None = None) -> tuple[list[int], list[re.Match]]:
@@ -198,8 +194,7 @@ def _cues(low: str, end: int | None = None) -> tuple[list[int], list[re.Match]]:
         # non-word character becomes a space (bytes, same offsets), then `` (?:start|...)``
         # is searched: a pattern opening with one literal character runs much faster in
         # ``re`` than one opening with an alternation (the same hits, tested)
-        spaced = low.encode("ascii").translate(_NON_WORD)
-        hits = [m.start() + 1 for m in _SPACE_CUE_START.finditer(spaced, 0, stop)]
+        hits = [m.start() + 1 for m in _SPACE_CUE_START.finditer(spaced(low), 0, stop)]
         if _CUE_START.match(low, 0, stop):
             hits.insert(0, 0)
     else:
