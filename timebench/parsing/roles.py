@@ -209,15 +209,17 @@ def _cues(low: str, end: int | None = None) -> tuple[list[int], list[re.Match]]:
     return [m.end() for m in found], found
 
 
-def _role(low: str, left: int, pos: int, cues) -> tuple[str, bool, int]:
+def _role(low: str, left: int, pos: int, cues, has_from: bool = True,
+          has_for: bool = True) -> tuple[str, bool, int]:
     """(role, labelled, cue position) of the value at ``pos`` from the cue words in
-    ``low[left:pos]`` (``low``: the ASCII-lowered text)."""
+    ``low[left:pos]`` (``low``: the ASCII-lowered text; ``has_from``/``has_for``: False when
+    the whole text has no ``from``/``for``, which skips looking)."""
     near = max(left, pos - 24)              # "from"/"for" right before the value only
-    if low.find("from", near, pos) >= 0:
+    if has_from and low.find("from", near, pos) >= 0:
         m = _ADJ_START.search(low, left, pos, low=low)
         if m:
             return "start", False, m.start()
-    if low.find("for", near, pos) >= 0:
+    if has_for and low.find("for", near, pos) >= 0:
         m = _ADJ_DUR.search(low, left, pos, low=low)
         if m:
             return "duration", False, m.start()
@@ -249,13 +251,15 @@ class RoleIntervals:
         tokens = [t for t in tokens
                   if t.kind in ("num", "clock", "comp")
                   and (occupied is None or not occupied[t.start])
-                  and not (t.bare and t.is_int and _LIST_MARKER.match(text, t.end)
+                  and not (t.is_int and t.unit is None and t.kind == "num"      # bare int
+                           and _LIST_MARKER.match(text, t.end)
                            and _LINE_START.search(text, max(0, t.start - 8), t.start))]
         if len(tokens) < 2:
             return []
         low = lower_ascii(text)
         cues = _cues(low, tokens[-1].start)
-        if not cues[1] and "from" not in low and "for" not in low:
+        has_from, has_for = "from" in low, "for" in low
+        if not cues[1] and not has_from and not has_for:
             return []                     # no cue word at all: every unit is a point
         units = _units(text, tokens)
         bounds = clause_bounds(text, units[-1].start)   # a unit reads bounds up to its start
@@ -264,7 +268,7 @@ class RoleIntervals:
             k = bisect.bisect_right(bounds, u.start) - 1
             clause = bounds[k] if k >= 0 else 0
             left = max(prev_end, clause, u.start - WINDOW)
-            u.role, u.labelled, u.cue = _role(low, left, u.start, cues)
+            u.role, u.labelled, u.cue = _role(low, left, u.start, cues, has_from, has_for)
             if u.is_range and (u.cue < 0 or low.startswith("from", u.cue)):
                 u.role = "range"          # "from 2 to 3 s": a whole interval, not a start
             prev_end = u.end
