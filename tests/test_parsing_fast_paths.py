@@ -35,6 +35,34 @@ def _corpus_texts() -> list[str]:
 
 
 TEXTS = _corpus_texts()
+
+
+def _on_corpora_and_text(check_text, alphabet: str, max_size: int, examples: int = 2000):
+    """Run ``check_text`` on every corpus text, then on hypothesis text from ``alphabet``."""
+    for text in TEXTS:
+        check_text(text)
+
+    @settings(max_examples=examples, deadline=None)
+    @given(st.text(alphabet=alphabet, max_size=max_size))
+    def check(text):
+        check_text(text)
+
+    check()
+
+
+def _on_corpora_and_soups(check_text, pieces: list[str], seps: list[str], max_size: int,
+                          examples: int = 1500, ascii_only: bool = False):
+    """Run ``check_text`` on every corpus text, then on ``pieces`` joined by one of ``seps``."""
+    for text in TEXTS:
+        if text.isascii() or not ascii_only:
+            check_text(text)
+
+    @settings(max_examples=examples, deadline=None)
+    @given(st.lists(st.sampled_from(pieces), max_size=max_size), st.sampled_from(seps))
+    def check(words, sep):
+        check_text(sep.join(words))
+
+    check()
 NEEDLED = {"absent": absence._ABSENT, "affirm": absence._AFFIRM, "refusal": absence._REFUSAL}
 
 
@@ -145,15 +173,7 @@ def test_clause_bounds_scan_equals_the_pattern():
         for end in range(0, len(text) + 1, max(1, len(text) // 7)):
             assert clause_bounds(text, end) == [b for b in want if b <= end], (text, end)
 
-    for text in TEXTS:
-        same(text)
-
-    @settings(max_examples=2000, deadline=None)
-    @given(st.text(alphabet=".!?;\n \t\r\x0b\x1c\x85\xa0\u2028\u3000a1\"", max_size=30))
-    def check(text):
-        same(text)
-
-    check()
+    _on_corpora_and_text(same, ".!?;\n \t\r\x0b\x1c\x85\xa0\u2028\u3000a1\"", 30)
 
 
 def test_number_word_precheck_never_skips_a_match():
@@ -217,18 +237,10 @@ def test_role_cues_up_to_the_last_value_give_the_same_candidates(monkeypatch):
     def same(text):
         assert run(text, False) == run(text, True), text
 
-    for text in TEXTS:
-        same(text)
     pieces = ["start", "starts at", "end", "ends at", "until", "lasts", "for", "from",
               "Start time:", "End time:", "start and end", "up to", "2.0", "3 s", "0:05", "4",
               "-", "to", ".", "\n", "and", "the", "duration", "untill", "lasting", "x"]
-
-    @settings(max_examples=1500, deadline=None)
-    @given(st.lists(st.sampled_from(pieces), max_size=14), st.sampled_from([" ", "", "  "]))
-    def check(words, sep):
-        same(sep.join(words))
-
-    check()
+    _on_corpora_and_soups(same, pieces, [" ", "", "  "], 14)
 
 
 def test_digit_comma_find_equals_the_pattern():
@@ -239,15 +251,7 @@ def test_digit_comma_find_equals_the_pattern():
     def same(text):
         assert _digit_comma(text) == (_DIGIT_COMMA.search(text) is not None), text
 
-    for text in TEXTS:
-        same(text)
-
-    @settings(max_examples=2000, deadline=None)
-    @given(st.text(alphabet=",,,19a .\u0661\u00b2\u2155\n", max_size=12))
-    def check(text):
-        same(text)
-
-    check()
+    _on_corpora_and_text(same, ",,,19a .\u0661\u00b2\u2155\n", 12)
 
 
 def test_strip_emphasis_find_equals_the_pattern_on_the_corpora():
@@ -350,15 +354,7 @@ def test_value_matches_start_at_a_digit():
             assert _VALUE_RE.search(text, d.start()).span() == m.span(), text
             pos = m.end()
 
-    for text in TEXTS:
-        check_text(text)
-
-    @settings(max_examples=2000, deadline=None)
-    @given(st.text(alphabet="0159:.,-% smhinu\u0661\u00b2x", max_size=20))
-    def check(text):
-        check_text(text)
-
-    check()
+    _on_corpora_and_text(check_text, "0159:.,-% smhinu\u0661\u00b2x", 20)
 
 
 def test_cue_hits_on_spaced_bytes_equal_the_first_word_scan():
@@ -386,18 +382,10 @@ def test_cue_hits_on_spaced_bytes_equal_the_first_word_scan():
             got = [(m.span(), m.lastgroup) for m in _cues(low, end)[1]]
             assert got == reference(low, end), (text, end)
 
-    for text in TEXTS:
-        same(text)
     pieces = ["start", "Start time:", "end", "(end", "*end*", "x_end", "9end", "up to",
               "until", "lasts", "lasting", "duration:", "-begin", "\nstop", "offset", "'till",
               "stared", "the", "0:05", "and", "&", "/", "ending", "é", "end\u00e9"]
-
-    @settings(max_examples=1500, deadline=None)
-    @given(st.lists(st.sampled_from(pieces), max_size=12), st.sampled_from([" ", "", "\n"]))
-    def check(words, sep):
-        same(sep.join(words))
-
-    check()
+    _on_corpora_and_soups(same, pieces, [" ", "", "\n"], 12)
 
 
 def test_first_word_finditer_equals_the_scan_for_any_slice():
@@ -421,15 +409,6 @@ def test_first_word_finditer_equals_the_scan_for_any_slice():
                         for m in plain.finditer(text, pos, end)]
                 assert got == want, (text, pos, end)
 
-    for text in TEXTS:
-        if text.isascii():
-            same(text)
     words = ["the", "first", "last 5 s", "half", "whole clip", "throughout", "in", "for",
              "over the full audio", "x", "2", "-", "(", "the entire recording", "latter"]
-
-    @settings(max_examples=1000, deadline=None)
-    @given(st.lists(st.sampled_from(words), max_size=10), st.sampled_from([" ", "", "_", "."]))
-    def check(ws, sep):
-        same(sep.join(ws))
-
-    check()
+    _on_corpora_and_soups(same, words, [" ", "", "_", "."], 10, examples=1000, ascii_only=True)
