@@ -412,3 +412,34 @@ def test_first_word_finditer_equals_the_scan_for_any_slice():
     words = ["the", "first", "last 5 s", "half", "whole clip", "throughout", "in", "for",
              "over the full audio", "x", "2", "-", "(", "the entire recording", "latter"]
     _on_corpora_and_soups(same, words, [" ", "", "_", "."], 10, examples=1000, ascii_only=True)
+
+
+def test_presence_text_unchanged_since_normalise_is_the_folded_text(monkeypatch):
+    """Conclude reads presence in the folded, collapsed text; when the text is still the object
+    Normalise left (ASCII), it is used as it is: the same string folding and collapsing give,
+    on the corpora (every interval pipeline, with and without the prompt) and generated text."""
+    from timebench.parsing import conclude, parse
+    from timebench.parsing.normalise import collapse_whitespace, fold_unicode
+
+    full = conclude._presence_text
+    seen = []
+
+    def checked(ctx):
+        got = full(ctx)
+        assert got == collapse_whitespace(fold_unicode(ctx.text)), ctx.text[:200]
+        seen.append(ctx.text is ctx.clean)
+        return got
+
+    monkeypatch.setattr(conclude, "_presence_text", checked)
+    prompts = [None, "Give the start and end time, e.g. 'From 1.0 to 2.0 seconds'."]
+
+    def run(text):
+        for pipe in ("lenient", "strict", "spotsound", "timeaudio"):
+            for prompt in prompts:
+                parse(text, pipeline=pipe, prompt=prompt)
+
+    _on_corpora_and_soups(run, ["No", "five", "seconds", "not", "heard", "  ", "\n", "\n\n",
+                                " \n", "\t", "\u00a0", "\u2028", "**", "<s>", "From", "1.0",
+                                "to", "2.0", "é", "\u79d2", "three-second", "cannot"],
+                          ["", " ", "\n"], 10, examples=600)
+    assert any(seen) and not all(seen)

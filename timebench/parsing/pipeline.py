@@ -122,6 +122,7 @@ class Normalise:
             ctx.text, notes = _light_clean(ctx.text)
         else:
             ctx.text, notes = collapse_whitespace(ctx.text), []
+        ctx.clean = ctx.text
         for n in notes:
             ctx.note(n)
 
