@@ -443,3 +443,16 @@ def test_presence_text_unchanged_since_normalise_is_the_folded_text(monkeypatch)
                                 "to", "2.0", "é", "\u79d2", "three-second", "cannot"],
                           ["", " ", "\n"], 10, examples=600)
     assert any(seen) and not all(seen)
+
+
+def test_lower_ascii_keeps_only_the_last_text():
+    """fastre.lower_ascii keeps its last result for the same text object; any other text
+    (equal or not) is lowered afresh: A-Z only, offsets kept."""
+    from timebench.parsing.fastre import lower_ascii
+
+    texts = ["Start AT 1 s", "ÉTÉ Start", "Start AT 1 s", "x"]
+    for _ in range(2):
+        for text in texts:
+            got = lower_ascii(text)
+            assert got == "".join(c.lower() if "A" <= c <= "Z" else c for c in text)
+            assert lower_ascii(text) is got

@@ -19,9 +19,20 @@ __all__ = ["Fast", "lower_ascii", "spaced", "top_level_alternatives"]
 _ASCII_LOWER = {i: i + 32 for i in range(65, 91)}
 
 
+_LAST_LOW: tuple[str | None, str | None] = (None, None)    # (text, lowered) of the last call
+
+
 def lower_ascii(text: str) -> str:
-    """``text`` with A-Z lowered and every other character kept (same length and offsets)."""
-    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+    """``text`` with A-Z lowered and every other character kept (same length and offsets).
+    The last result is kept: the extractors and the presence patterns lower the same text
+    object several times per answer."""
+    global _LAST_LOW
+    last, low = _LAST_LOW
+    if text is last:
+        return low
+    low = text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+    _LAST_LOW = (text, low)
+    return low
 
 
 #: byte table: every character that is not an ASCII word character (``[a-zA-Z0-9_]``) -> a

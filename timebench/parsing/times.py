@@ -358,10 +358,11 @@ def _scan(text: str, signed: bool, keep_ambiguous: bool) -> list[TimeValue]:
             is_int = "." not in num
             if pct:
                 tok = TimeValue(start, end, value / 100.0, "pct", None, is_int, text[start:end])
+            elif unit_word is None:
+                tok = TimeValue(start, end, value, "num", None, is_int, text[start:end])
             else:
                 unit = _unit_code(unit_word)
-                if unit is not None:
-                    value *= _FACTOR[unit]
+                value *= _FACTOR[unit]
                 tok = TimeValue(start, end, value, "num", unit, is_int, text[start:end])
             if signed and start and text[start - 1] == "-":
                 tok = _signed(text, tok, last_end)
