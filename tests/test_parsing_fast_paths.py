@@ -35,6 +35,34 @@ def _corpus_texts() -> list[str]:
 
 
 TEXTS = _corpus_texts()
+
+
+def _on_corpora_and_text(check_text, alphabet: str, max_size: int, examples: int = 2000):
+    """Run ``check_text`` on every corpus text, then on hypothesis text from ``alphabet``."""
+    for text in TEXTS:
+        check_text(text)
+
+    @settings(max_examples=examples, deadline=None)
+    @given(st.text(alphabet=alphabet, max_size=max_size))
+    def check(text):
+        check_text(text)
+
+    check()
+
+
+def _on_corpora_and_soups(check_text, pieces: list[str], seps: list[str], max_size: int,
+                          examples: int = 1500, ascii_only: bool = False):
+    """Run ``check_text`` on every corpus text, then on ``pieces`` joined by one of ``seps``."""
+    for text in TEXTS:
+        if text.isascii() or not ascii_only:
+            check_text(text)
+
+    @settings(max_examples=examples, deadline=None)
+    @given(st.lists(st.sampled_from(pieces), max_size=max_size), st.sampled_from(seps))
+    def check(words, sep):
+        check_text(sep.join(words))
+
+    check()
 NEEDLED = {"absent": absence._ABSENT, "affirm": absence._AFFIRM, "refusal": absence._REFUSAL}
 
 
@@ -145,15 +173,7 @@ def test_clause_bounds_scan_equals_the_pattern():
         for end in range(0, len(text) + 1, max(1, len(text) // 7)):
             assert clause_bounds(text, end) == [b for b in want if b <= end], (text, end)
 
-    for text in TEXTS:
-        same(text)
-
-    @settings(max_examples=2000, deadline=None)
-    @given(st.text(alphabet=".!?;\n \t\r\x0b\x1c\x85\xa0\u2028\u3000a1\"", max_size=30))
-    def check(text):
-        same(text)
-
-    check()
+    _on_corpora_and_text(same, ".!?;\n \t\r\x0b\x1c\x85\xa0\u2028\u3000a1\"", 30)
 
 
 def test_number_word_precheck_never_skips_a_match():
@@ -217,15 +237,222 @@ def test_role_cues_up_to_the_last_value_give_the_same_candidates(monkeypatch):
     def same(text):
         assert run(text, False) == run(text, True), text
 
-    for text in TEXTS:
-        same(text)
     pieces = ["start", "starts at", "end", "ends at", "until", "lasts", "for", "from",
               "Start time:", "End time:", "start and end", "up to", "2.0", "3 s", "0:05", "4",
               "-", "to", ".", "\n", "and", "the", "duration", "untill", "lasting", "x"]
+    _on_corpora_and_soups(same, pieces, [" ", "", "  "], 14)
 
-    @settings(max_examples=1500, deadline=None)
-    @given(st.lists(st.sampled_from(pieces), max_size=14), st.sampled_from([" ", "", "  "]))
-    def check(words, sep):
-        same(sep.join(words))
 
-    check()
+def test_digit_comma_find_equals_the_pattern():
+    """times._digit_comma (str.find for each comma) is ``_DIGIT_COMMA.search`` (``\\d,\\d``,
+    ``\\d`` being any Unicode decimal digit: str.isdecimal, not str.isdigit)."""
+    from timebench.parsing.times import _DIGIT_COMMA, _digit_comma
+
+    def same(text):
+        assert _digit_comma(text) == (_DIGIT_COMMA.search(text) is not None), text
+
+    _on_corpora_and_text(same, ",,,19a .\u0661\u00b2\u2155\n", 12)
+
+
+def test_strip_emphasis_find_equals_the_pattern_on_the_corpora():
+    """normalise.strip_emphasis (marker runs found with str.find) removes what the emphasis
+    pattern removes, on the corpora (generated text: tests/test_parsing_roles.py)."""
+    from timebench.parsing.normalise import _EMPHASIS, strip_emphasis
+
+    for text in TEXTS:
+        assert strip_emphasis(text) == _EMPHASIS.sub("", text), text[:200]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.none(), st.integers(0, 99)), st.integers(0, 99), st.integers(0, 99),
+       st.sampled_from(["", ".5", ".25", ",000", ",250", ",5"]),
+       st.sampled_from(["", "-", "at ", "(", "x"]), st.sampled_from(["", " s", "s", ".", " to"]))
+def test_clock_values_read_in_line(h, mm, ss, frac, before, after):
+    """The value scan reads clocks in line: a clock token's value is h*3600 + mm*60 + ss (an
+    independent reading of the written digits), none when ss >= 60 or (with hours) mm >= 60."""
+    from timebench.parsing.times import scan_values
+
+    head = "" if h is None else f"{h:02d}:"
+    text = f"{before}{head}{mm:02d}:{ss:02d}{frac}{after}"
+    clocks = [t for t in scan_values(text, signed=True) if t.kind == "clock"]
+    if frac.startswith(",") and len(frac) != 4:
+        frac = ""                            # "ss,5" is no SubRip fraction: not part of it
+    seconds = float(f"{ss:02d}{frac.replace(',', '.')}")
+    valid = seconds < 60 and (h is None or mm < 60)
+    if not valid or before == "x":           # "x00:01" touches a letter: no value at all
+        assert clocks == [], text
+        return
+    assert len(clocks) == 1, text
+    want = (0.0 if h is None else h * 3600.0) + mm * 60.0 + seconds
+    sign = -1.0 if before == "-" else 1.0
+    assert clocks[0].value == sign * want, text
+    assert clocks[0].unit == "s" and not clocks[0].is_int
+
+
+def test_time_values_compare_and_hash_by_value():
+    """TimeValue is a plain slotted dataclass (faster to build than a frozen one): tokens
+    still compare and hash by their fields."""
+    from timebench.parsing.times import scan_values
+
+    a, b = scan_values("1.5 s"), scan_values("1.5 s ")
+    assert a == b and hash(a[0]) == hash(b[0]) and len({a[0], b[0]}) == 1
+
+
+@pytest.mark.parametrize("name", sorted(NEEDLED))
+def test_alternatives_split_back_into_the_pattern(name):
+    """The per-alternative search splits the pattern at its top-level ``|`` exactly."""
+    from timebench.parsing.fastre import top_level_alternatives
+
+    fast = NEEDLED[name]
+    alts = top_level_alternatives(fast.original.pattern)
+    assert "|".join(alts) == fast.original.pattern
+    assert len(alts) > 1 and fast.parts
+    for alt in alts:
+        re.compile(alt)                               # each one a whole regex
+    assert "|".join(a for part, _ in fast.parts for a in [part.original.pattern]) \
+        == fast.original.pattern
+    assert top_level_alternatives(r"a(?:b|c)|[|(]d|\|e|f") == ["a(?:b|c)", "[|(]d", r"\|e", "f"]
+
+
+@pytest.mark.parametrize("name", sorted(NEEDLED))
+def test_every_string_an_alternative_matches_holds_its_needle(name):
+    """Each run of alternatives is searched only when one of its own needles is in the text:
+    strings generated from each run (any case) hold one of its needles, and the
+    per-alternative search then finds the whole pattern's match."""
+    fast = NEEDLED[name]
+    for part, needles in fast.parts:
+
+        @settings(max_examples=400, deadline=None)
+        @given(st.from_regex(part.original, fullmatch=True),
+               st.sampled_from(["", "x ", "Yes, ", "no. "]))
+        def check(text, before):
+            low = text.lower()
+            assert any(n in low for n in needles), (part.original.pattern[:60], text)
+            whole = before + text
+            a, b = fast.original.search(whole), fast.search(whole)
+            assert (a and a.span()) == (b and b.span()), whole
+
+        check()
+
+
+def test_value_matches_start_at_a_digit():
+    """The value scan jumps to the next digit (``\\d``) before searching the value pattern:
+    exact because no value match starts anywhere else (on the corpora and generated text)."""
+    from timebench.parsing.times import _DIGIT, _VALUE_RE
+
+    def check_text(text):
+        pos = 0
+        while True:
+            m = _VALUE_RE.search(text, pos)
+            if m is None:
+                assert _DIGIT.search(text, pos) is None or all(
+                    _VALUE_RE.match(text, d.start()) is None
+                    for d in _DIGIT.finditer(text, pos)), text
+                return
+            assert _DIGIT.match(text, m.start()), text
+            d = _DIGIT.search(text, pos)
+            assert _VALUE_RE.search(text, d.start()).span() == m.span(), text
+            pos = m.end()
+
+    _on_corpora_and_text(check_text, "0159:.,-% smhinu\u0661\u00b2x", 20)
+
+
+def test_cue_hits_on_spaced_bytes_equal_the_first_word_scan():
+    """roles._cues finds first words of ASCII text on a copy whose non-word characters are
+    spaces (`` (?:start|...)``): the same cues as the first-word alternation scan it replaces,
+    for every cut-off ``end``, on the corpora and on generated cue soups."""
+    from timebench.parsing.fastre import lower_ascii
+    from timebench.parsing.roles import _CUE, _CUE_START, _cues
+
+    def reference(low, end=None):
+        found, last_end = [], 0
+        for hit in _CUE_START.finditer(low, 0, len(low) if end is None else end):
+            i = hit.start()
+            if i < last_end or (i and (low[i - 1].isalnum() or low[i - 1] == "_")):
+                continue
+            m = _CUE.pattern.match(low, i)
+            if m is not None:
+                found.append(m)
+                last_end = m.end()
+        return [(m.span(), m.lastgroup) for m in found]
+
+    def same(text):
+        low = lower_ascii(text)
+        for end in (None, *range(0, len(low) + 1, max(1, len(low) // 5))):
+            got = [(m.span(), m.lastgroup) for m in _cues(low, end)[1]]
+            assert got == reference(low, end), (text, end)
+
+    pieces = ["start", "Start time:", "end", "(end", "*end*", "x_end", "9end", "up to",
+              "until", "lasts", "lasting", "duration:", "-begin", "\nstop", "offset", "'till",
+              "stared", "the", "0:05", "and", "&", "/", "ending", "é", "end\u00e9"]
+    _on_corpora_and_soups(same, pieces, [" ", "", "\n"], 12)
+
+
+def test_first_word_finditer_equals_the_scan_for_any_slice():
+    """Fast.finditer with ``first_words`` (the pattern tried only where a first word starts a
+    word) gives the matches of the plain lowered-text scan for every ``pos``/``endpos``."""
+    from timebench.parsing.fastre import Fast
+    from timebench.parsing.relative import _PHRASE
+
+    plain = Fast(_PHRASE.original)
+    assert _PHRASE.first_words is not None and plain.first_words is None
+
+    def same(text):
+        n = len(text)
+        for pos in sorted({0, 1, n // 3, n // 2}):
+            for end in sorted({n, n - 1, 2 * n // 3}):
+                if end < pos:
+                    continue
+                got = [(m.span(), m.group("edge"), m.group("half"))
+                       for m in _PHRASE.finditer(text, pos, end)]
+                want = [(m.span(), m.group("edge"), m.group("half"))
+                        for m in plain.finditer(text, pos, end)]
+                assert got == want, (text, pos, end)
+
+    words = ["the", "first", "last 5 s", "half", "whole clip", "throughout", "in", "for",
+             "over the full audio", "x", "2", "-", "(", "the entire recording", "latter"]
+    _on_corpora_and_soups(same, words, [" ", "", "_", "."], 10, examples=1000, ascii_only=True)
+
+
+def test_presence_text_unchanged_since_normalise_is_the_folded_text(monkeypatch):
+    """Conclude reads presence in the folded, collapsed text; when the text is still the object
+    Normalise left (ASCII), it is used as it is: the same string folding and collapsing give,
+    on the corpora (every interval pipeline, with and without the prompt) and generated text."""
+    from timebench.parsing import conclude, parse
+    from timebench.parsing.normalise import collapse_whitespace, fold_unicode
+
+    full = conclude._presence_text
+    seen = []
+
+    def checked(ctx):
+        got = full(ctx)
+        assert got == collapse_whitespace(fold_unicode(ctx.text)), ctx.text[:200]
+        seen.append(ctx.text is ctx.clean)
+        return got
+
+    monkeypatch.setattr(conclude, "_presence_text", checked)
+    prompts = [None, "Give the start and end time, e.g. 'From 1.0 to 2.0 seconds'."]
+
+    def run(text):
+        for pipe in ("lenient", "strict", "spotsound", "timeaudio"):
+            for prompt in prompts:
+                parse(text, pipeline=pipe, prompt=prompt)
+
+    _on_corpora_and_soups(run, ["No", "five", "seconds", "not", "heard", "  ", "\n", "\n\n",
+                                " \n", "\t", "\u00a0", "\u2028", "**", "<s>", "From", "1.0",
+                                "to", "2.0", "é", "\u79d2", "three-second", "cannot"],
+                          ["", " ", "\n"], 10, examples=600)
+    assert any(seen) and not all(seen)
+
+
+def test_lower_ascii_keeps_only_the_last_text():
+    """fastre.lower_ascii keeps its last result for the same text object; any other text
+    (equal or not) is lowered afresh: A-Z only, offsets kept."""
+    from timebench.parsing.fastre import lower_ascii
+
+    texts = ["Start AT 1 s", "ÉTÉ Start", "Start AT 1 s", "x"]
+    for _ in range(2):
+        for text in texts:
+            got = lower_ascii(text)
+            assert got == "".join(c.lower() if "A" <= c <= "Z" else c for c in text)
+            assert lower_ascii(text) is got

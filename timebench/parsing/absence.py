@@ -55,7 +55,10 @@ _ABSENT = re.compile(
 #: every _ABSENT match holds one of these ("cannot" holds "not")
 _ABSENT_NEEDLES = ("there", "not", "no ", "none", "nowhere", "never", "n't", "absen",
                    "inaudible")
-_ABSENT = _Fast(_ABSENT, needles=_ABSENT_NEEDLES)
+#: the needles of each alternative of _ABSENT, in order (searched one run at a time)
+_ABSENT_PARTS = (("there",), ("there",), ("not", "never", "n't"), ("absen",), ("no ",),
+                 ("no ",), *(("none", "nowhere", "inaudible"),) * 3)
+_ABSENT = _Fast(_ABSENT, needles=_ABSENT_NEEDLES, parts=_ABSENT_PARTS)
 _AFFIRM = re.compile(
     r"\b(?:is|are|was|were) (?:clearly |indeed |definitely |also )?"
     r"(?:present|audible|heard|detected)\b"
@@ -63,7 +66,9 @@ _AFFIRM = re.compile(
     re.IGNORECASE,
 )
 _AFFIRM_NEEDLES = ("present", "audible", "heard", "detected", "occur", "appear", "happens")
-_AFFIRM = _Fast(_AFFIRM, needles=_AFFIRM_NEEDLES)
+_AFFIRM_PARTS = (("present", "audible", "heard", "detected"),
+                 ("occur", "appears", "happens", "heard"))
+_AFFIRM = _Fast(_AFFIRM, needles=_AFFIRM_NEEDLES, parts=_AFFIRM_PARTS)
 _STRICT = re.compile(r"^\W{0,3}(yes|no|none)\W{0,3}$", re.IGNORECASE)
 
 
@@ -130,7 +135,16 @@ _REFUSAL = re.compile(
 _REFUSAL_NEEDLES = ("as an ai", "have ", "enough information", "can't", "can you", "could",
                     "able to", "possible", "difficult", "hard", "sorry", "apologi", "not",
                     "provide")
-_REFUSAL = _Fast(_REFUSAL, needles=_REFUSAL_NEEDLES)
+#: the needles of each alternative of _REFUSAL, in order: "as an ai"; "i do not ..."/
+#: "i'm unable ..."/"i don't ..."; "i cannot/can't/can not/could not/couldn't/... able to";
+#: "not possible"/"impossible"/"difficult"/"hard"; "unable to"; "sorry"/"apologise";
+#: "does not provide ..."; "... is not provided"; "cannot be"; "not clear"; "not valid";
+#: "please provide"
+_REFUSAL_PARTS = (("as an ai",), (" not ", "unable ", "don't "),
+                  ("can", "could", "able to"), ("possible", "difficult", "hard"),
+                  ("unable to",), ("sorry", "apologi"), (" not ",), (" not ",),
+                  ("cannot be",), ("not clear",), ("valid",), ("provide",))
+_REFUSAL = _Fast(_REFUSAL, needles=_REFUSAL_NEEDLES, parts=_REFUSAL_PARTS)
 
 
 def detect_refusal(text: str) -> str | None:

@@ -92,4 +92,6 @@ _CANNOT = re.compile(r"cannot|can't|can not|unable|not able|could ?n[o']t", re.I
 
 
 def _presence_text(ctx: ParseContext) -> str:
+    if ctx.text is ctx.clean and ctx.text.isascii():
+        return ctx.text      # unchanged since Normalise: folding and collapsing change nothing
     return collapse_whitespace(fold_unicode(ctx.text))

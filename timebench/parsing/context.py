@@ -31,6 +31,8 @@ class ParseContext:
     ``"empty_structured"`` (the answer held an empty JSON list of windows) or
     ``"relative_unresolved"`` (a percentage interval could not be converted).
     ``example_intervals`` are the intervals of the prompt's own example (echo removal).
+    ``clean`` is the text object :class:`~.pipeline.Normalise` left (folded, white space
+    collapsed): while ``text is clean`` no later step changed it.
     """
 
     raw: str
@@ -51,6 +53,7 @@ class ParseContext:
     value: Any = None
     done: bool = False
     reason: str = ""
+    clean: str | None = None
 
     def note(self, message: str) -> None:
         """Record one note (capped at :data:`MAX_NOTES`; the cap itself is noted once; a note

@@ -93,36 +93,40 @@ def strip_emphasis(text: str) -> str:
     of ``_`` at a word edge (``Alarm_bell_ringing`` and ``<a_1>`` are untouched).
 
     The same as ``_EMPHASIS.sub("", text)``: a maximal run of ``*`` goes unless a digit stands
-    on both sides, a run of ``_`` unless a word character does (property-tested); found with a
-    literal scan, which ``re`` runs much faster than the look-behinds."""
-    if "*" not in text and "_" not in text:
+    on both sides, a run of ``_`` unless a word character does (property-tested); the runs
+    are found with ``str.find``, much faster than any ``re`` scan (let alone the look-behinds)."""
+    star, under = text.find("*"), text.find("_")
+    if star < 0 and under < 0:
         return text
+    n = len(text)
+    cuts: list[tuple[int, int]] = []          # the runs that go
+    for ch, p in (("*", star), ("_", under)):   # str.find: much faster than a regex scan
+        while p >= 0:
+            e = p + 1
+            if e < n and text[e] == ch:
+                e = _MARKER_RUN.match(text, p).end()
+            before = text[p - 1] if p else ""
+            after = text[e] if e < n else ""
+            if ch == "*":
+                keep = before.isdecimal() and after.isdecimal()     # = \d on both sides
+            else:
+                keep = _wordch(before) and _wordch(after)
+            if not keep:
+                cuts.append((p, e))
+            p = text.find(ch, e)
+    if not cuts:
+        return text
+    cuts.sort()
     parts: list[str] = []
     last = 0
-    n = len(text)
-    for m in _MARKER_RUN.finditer(text):
-        s, e = m.start(), m.end()
-        before = text[s - 1] if s else ""
-        after = text[e] if e < n else ""
-        if text[s] == "*":
-            keep = _is_d(before) and _is_d(after)
-        else:
-            keep = _wordch(before) and _wordch(after)
-        if not keep:
-            parts.append(text[last:s])
-            last = e
-    if not parts:
-        return text
+    for s, e in cuts:
+        parts.append(text[last:s])
+        last = e
     parts.append(text[last:])
     return "".join(parts)
 
 
 _MARKER_RUN = re.compile(r"\*+|_+")
-_DIGIT_RE = re.compile(r"\d")
-
-
-def _is_d(ch: str) -> bool:
-    return _DIGIT_RE.match(ch) is not None
 
 
 def _wordch(ch: str) -> bool:

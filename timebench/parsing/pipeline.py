@@ -48,6 +48,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from ..errors import InputError
@@ -121,6 +122,7 @@ class Normalise:
             ctx.text, notes = _light_clean(ctx.text)
         else:
             ctx.text, notes = collapse_whitespace(ctx.text), []
+        ctx.clean = ctx.text
         for n in notes:
             ctx.note(n)
 
@@ -164,6 +166,9 @@ class RemovePromptEcho:
 
 
 # ------------------------------------------------------------------------------- extraction --
+_START = attrgetter("start")
+
+
 @dataclass(frozen=True)
 class Extract:
     """Run interval extractors; ``mode`` is ``"merge"`` (by position) or ``"first"``."""
@@ -188,12 +193,15 @@ class Extract:
         else:
             occupied = bytearray(len(text) + 1)
             for ex in self.extractors:
-                got = [c for c in ex.extract(text, ctx, occupied)
+                got = ex.extract(text, ctx, occupied)
+                if not got:
+                    continue
+                got = [c for c in got
                        if occupied.find(1, c.start, max(c.end, c.start + 1)) == -1]
                 for c in got:  # several candidates may share one span (a JSON block)
                     occupied[c.start:c.end] = b"\x01" * (c.end - c.start)
                 found.extend(got)
-            found.sort(key=lambda c: c.start)
+            found.sort(key=_START)
         if found:
             counts: dict[str, int] = {}
             for c in found:

@@ -40,16 +40,15 @@ def repair(ctx: ParseContext) -> None:
     events: list[Event] = []
     for c in ctx.candidates:
         on, off = c.onset, c.offset
-        shown = f"{fmt(on)}-{fmt(off)}"
         if not (math.isfinite(on) and math.isfinite(off)):
-            ctx.note(f"rejected non-finite interval {shown}")
+            ctx.note(f"rejected non-finite interval {_shown(c)}")
             continue
         if on > off:
             if not swap:
-                ctx.note(f"rejected inverted interval {shown}")
+                ctx.note(f"rejected inverted interval {_shown(c)}")
                 continue
             on, off = off, on
-            ctx.note(f"swapped {shown}")
+            ctx.note(f"swapped {_shown(c)}")
         if clip:
             hi = math.inf if dur is None else dur
             new_on, new_off = min(max(on, 0.0), hi), min(max(off, 0.0), hi)
@@ -69,10 +68,15 @@ def repair(ctx: ParseContext) -> None:
                 reason = "zero-length"
             else:
                 reason = f"not longer than min_length {fmt(min_length)} s"
-            ctx.note(f"dropped {shown}: {reason}")
+            ctx.note(f"dropped {_shown(c)}: {reason}")
             continue
         events.append(Event(on + 0.0, off + 0.0, c.label))   # + 0.0: no signed zero
     ctx.events = events
+
+
+def _shown(c) -> str:
+    """The candidate's interval as read, for a note (formatted only when a note needs it)."""
+    return f"{fmt(c.onset)}-{fmt(c.offset)}"
 
 
 def dedupe(ctx: ParseContext) -> None:

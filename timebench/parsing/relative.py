@@ -41,7 +41,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .fastre import Fast
+from .fastre import Fast, lower_ascii
 from .intervals import Candidate, fmt, short
 from .times import scan_values
 
@@ -57,7 +57,10 @@ _PHRASE = Fast(re.compile(
     rf"|\b(?:throughout|during|across|over|for|in) the (?:whole|entire|full) {_CLIP}\b"
     rf"|\bthroughout the {_CLIP}\b|\bthe (?:whole|entire|full) {_CLIP}\b",
     re.IGNORECASE,
-))   # searched in the ASCII-lowered text: take matched text from ``text`` by position
+), first_words="the|first|opening|initial|last|final|closing|second|latter|throughout|during"
+               "|across|over|for|in")
+# searched in the ASCII-lowered text: take matched text from ``text`` by position; every match
+# opens with one of ``first_words`` (tried only where one starts a word)
 
 
 _NARRATION = re.compile(
@@ -80,7 +83,8 @@ class ClipPhrases:
     def extract(self, text: str, ctx: ParseContext,
                 occupied: bytearray | None = None) -> list[Candidate]:
         out: list[Candidate] = []
-        low = text.lower()
+        # (ASCII: lower_ascii is text.lower(), and keeps its result for the role extractor)
+        low = lower_ascii(text) if text.isascii() else text.lower()
         for key in _KEYS:                 # case-sensitive literals: a fast pre-check
             if key in low:
                 break
