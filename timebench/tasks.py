@@ -33,7 +33,8 @@ import os
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from .errors import InputError, UnknownNameError
 from .types import Reference
@@ -95,6 +96,41 @@ class Task:
         }
         return template.format_map(_Strict(values, self.name, name))
 
+    def prompt_renderer(self, *, prompt: str | None = None,
+                        labels: Sequence[str] | None = None) -> Callable[[Reference], str]:
+        """``ref -> self.render_prompt(ref, prompt=prompt, labels=labels)``, rendering once per
+        distinct value of the fields the template reads (for scoring many samples: a tag
+        prompt reads only the query).  Templates with other placeholders, nested format specs
+        or an unknown prompt name use :meth:`render_prompt` for every sample (same errors)."""
+        def plain(ref: Reference) -> str:
+            return self.render_prompt(ref, prompt=prompt, labels=labels)
+
+        name = prompt or self.prompt
+        fields = _template_fields(self.prompts[name]) if name in self.prompts else None
+        if fields is None:
+            return plain
+        getters = tuple(_FIELD_VALUES[f] for f in fields)
+        cache: dict[Any, str] = {}
+
+        def render(ref: Reference) -> str:
+            key = tuple(get(ref) for get in getters)
+            hit = cache.get(key)
+            if hit is None:
+                hit = cache[key] = plain(ref)
+            return hit
+
+        if len(getters) == 1:
+            (get,) = getters
+
+            def render(ref: Reference) -> str:  # noqa: F811 - one field: no tuple key
+                key = get(ref)
+                hit = cache.get(key)
+                if hit is None:
+                    hit = cache[key] = plain(ref)
+                return hit
+
+        return render
+
     # -- parsing ----------------------------------------------------------------------------------
     def parser_for(self, ref: Reference) -> str:
         """The parser pipeline for this sample (a card may map QA question types to parsers)."""
@@ -128,6 +164,40 @@ class Task:
                 "parser": self.parser, "protocol": self.protocol,
                 "metrics": [dict(m) for m in self.metrics],
                 "prompt": self.prompt, "data": dict(self.data)}
+
+
+def _extra_options(ref: Reference) -> str:
+    options = ref.extra.get("options") if isinstance(ref.extra, Mapping) else None
+    return ", ".join(str(o) for o in options) if options else ""
+
+
+#: placeholder -> the value :meth:`Task.render_prompt` fills in for it (``labels`` is fixed per
+#: renderer, so it needs no per-sample value)
+_FIELD_VALUES: dict[str, Callable[[Reference], Any]] = {
+    "query": lambda ref: ref.query or "",
+    "question": lambda ref: ref.question or "",
+    "duration": lambda ref: f"{ref.duration:.2f}" if ref.duration is not None else "",
+    "labels": lambda ref: None,
+    "options": _extra_options,
+}
+
+
+def _template_fields(template: str) -> tuple[str, ...] | None:
+    """The placeholders ``template`` reads, when each is a plain known name with a literal
+    format spec (then the rendering depends on their values only); else ``None``."""
+    fields: list[str] = []
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError:
+        return None
+    for _, field_name, spec, _conversion in parsed:
+        if field_name is None:
+            continue
+        if field_name not in _FIELD_VALUES or "{" in (spec or ""):
+            return None
+        if field_name not in fields:
+            fields.append(field_name)
+    return tuple(fields)
 
 
 class _Strict(dict):

@@ -1,0 +1,200 @@
+"""Per-sample work of ``score`` done once per call equals the per-sample path it replaces
+(issue 11, item 4): echo removal with the prompt's facts cached, prompts rendered once per
+distinct template value (:meth:`Task.prompt_renderer`), and ``score``'s answer parser
+(:class:`timebench.scoring._AnswerParser`) against :func:`timebench.scoring.parse_prediction`."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from timebench import scoring, tasks
+from timebench.errors import TimebenchError
+from timebench.metrics.protocols import PROTOCOLS
+from timebench.parsing import echo
+from timebench.parsing.context import ParseContext
+from timebench.parsing.intervals import short
+from timebench.types import Event, Prediction, Reference
+
+sys.path.insert(0, str(Path(__file__).parent / "helpers"))
+import real_corpus as rc  # noqa: E402
+
+CORPUS = Path(__file__).parent / "corpus" / "lalm_outputs.jsonl"
+
+
+def _texts(limit: int = 400) -> list[str]:
+    texts = [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines()
+             if line.strip() and isinstance(json.loads(line).get("text"), str)]
+    real = [r["text"] for r in rc.load()]
+    return texts + real[:: max(1, len(real) // limit)]
+
+
+# ------------------------------------------------------------------------------ echo removal --
+def _old_remove_prompt_echo(ctx: ParseContext) -> None:
+    """remove_prompt_echo as it was before the cached prompt facts (the reference path)."""
+    if not ctx.prompt:
+        return
+    prompt_text, patterns, examples = echo.prompt_examples(ctx.prompt)
+    ctx.example_intervals = examples
+    text = ctx.text
+    if len(prompt_text) >= 20 and len(text) >= len(prompt_text):
+        idx = text.lower().find(prompt_text.lower())
+        if idx >= 0 and len(text.lower()) == len(text):
+            text = (text[:idx] + " " + text[idx + len(prompt_text):]).strip()
+            ctx.note("removed echoed prompt")
+    for phrase, pat in patterns:
+        new, n = pat.subn(" ", text)
+        if n:
+            ctx.note(f"removed prompt echo '{short(phrase)}'")
+            text = new
+    if examples:
+        def drop(m):
+            found = echo.find_intervals(m.group(1))
+            if found and all(any(abs(a - x) < 1e-9 and abs(b - y) < 1e-9 for x, y in examples)
+                             for a, b in found):
+                ctx.note(f"removed prompt echo '{short(m.group(0).strip())}'")
+                return " "
+            return m.group(0)
+
+        text = echo._EXAMPLE.sub(drop, text)
+    ctx.text = re.sub(r" {2,}", " ", text).strip()
+
+
+PROMPTS = [
+    "What are the start and end times of audio matching 'the event'?",
+    "What are the start and end times of audio matching 'a dog barks'? Answer with one or more "
+    "intervals in seconds, formatted as 'start - end'.",
+    "When does the dog bark? For example: 20.8 - 30.0 seconds. Answer briefly.",
+    "Give the times, e.g. 1.5 - 3.0 s, a specific example is : 20.8 - 30.0 seconds.",
+    "Short?",
+    "İstanbul  sounds: when?  ",
+    "",
+]
+
+
+def _ctx(text: str, prompt: str) -> ParseContext:
+    return ParseContext(raw=text, text=text, duration=None, prompt=prompt, labels=None, opts={})
+
+
+def test_echo_removal_equals_the_uncached_path():
+    texts = _texts()
+    extra = []
+    for p in PROMPTS:
+        extra += [p, f"Sure. {p} It is 1.0 - 2.0 s.", f"{p.upper()}  12 - 14 s", "  a  b  ",
+                  f"For example: 20.8 - 30.0 seconds. Also 3 - 4 s. {p}", "İİ " + p]
+    n_changed = 0
+    for prompt in PROMPTS:
+        for text in texts + extra:
+            new, old = _ctx(text, prompt), _ctx(text, prompt)
+            echo.remove_prompt_echo(new)
+            _old_remove_prompt_echo(old)
+            assert (new.text, new.notes, new.example_intervals) == \
+                (old.text, old.notes, old.example_intervals), (prompt, text)
+            n_changed += new.text != text
+    assert n_changed > 50  # the cases do reach the removal and whitespace rules
+
+
+# -------------------------------------------------------------------------- prompt rendering --
+def _refs() -> list[Reference]:
+    out = []
+    for i, (q, d, extra) in enumerate([
+            ("a dog barks", 30.0, {}), ("a dog barks", 12.345, {}), (None, None, {}),
+            ("", -0.0, {"options": ["A", 2, None]}), ("x", 0.0, {"options": []}),
+            ("x", -0.0, {"options": []}),
+            ("{query}", float("nan"), {"options": ("b", "c")}), ("a dog barks", 30.004, {}),
+            ("ünï ✓", 1e9, {"qtype": "count"}), ("a dog barks", 30.0, {"options": ["A", 2]})]):
+        out.append(Reference(id=f"r{i}", duration=d, query=q, question=q and f"when {q}?",
+                             events=(Event(1.0, 2.0),), extra=extra))
+    return out
+
+
+def _outcome(fn, ref):
+    try:
+        return ("ok", fn(ref))
+    except Exception as exc:  # the same error, type and message, on both paths
+        return (type(exc).__name__, str(exc))
+
+
+TEMPLATES = {
+    "q": "matching '{query}'?", "qd": "{query} in {duration} s; {query!r} {duration:>8}",
+    "all": "{question} {labels} {options} {duration} {query}", "none": "no field at all",
+    "bad_field": "{query} {nope}", "attr": "{query.upper}", "index": "{options[0]}",
+    "nested": "{query:{duration}}", "positional": "{} {query}", "spec_error": "{query:d}",
+}
+
+
+def test_prompt_renderer_equals_render_prompt():
+    base = tasks.get_task("tag")
+    cards = [tasks.get_task(name) for name in tasks.available_tasks()]
+    cards.append(replace(base, prompts=TEMPLATES, prompt="q"))
+    refs = _refs() * 2   # second pass: rendered from the cache
+    n = 0
+    for task in cards:
+        for name in list(task.prompts) + [None, "missing"]:
+            for labels in (None, ("dog", "cat"), ()):
+                fast = task.prompt_renderer(prompt=name, labels=labels)
+                for ref in refs:
+                    got = _outcome(fast, ref)
+                    want = _outcome(lambda r: task.render_prompt(r, prompt=name, labels=labels),
+                                    ref)
+                    assert got == want, (task.name, name, labels, ref)
+                    n += got[0] == "ok"
+    assert n > 500
+
+
+def test_template_fields_reads_only_plain_known_placeholders():
+    assert tasks._template_fields("matching '{query}'? {query}") == ("query",)
+    assert tasks._template_fields("{duration:>8} {options}") == ("duration", "options")
+    for bad in ("{nope}", "{query.upper}", "{options[0]}", "{query:{duration}}", "{}", "{"):
+        assert tasks._template_fields(bad) is None, bad
+
+
+# ------------------------------------------------------------------------------- answer parse --
+def _predictions(texts: list[str]) -> list[Prediction | None]:
+    preds: list[Prediction | None] = [Prediction(id="p", text=t) for t in texts]
+    preds += [None, Prediction(id="p"), Prediction(id="p", text="1 - 2 s", events=()),
+              Prediction(id="p", events=(Event(-1.0, 99.0),), present=False),
+              Prediction(id="p", text="x", answer=3), Prediction(id="p", text="x", present=True),
+              Prediction(id="p", text="B", present=None), Prediction(id="p", text=12)]
+    return preds
+
+
+@pytest.mark.parametrize("task_name", ["tag", "spotsound", "sed", "tqa", "tss", "dac"])
+def test_score_answer_parser_equals_parse_prediction(task_name):
+    task = tasks.get_task(task_name)
+    texts = _texts(120)
+    refs = _refs()
+    labels_options = [None, ("dog", "speech")] if task.kind != "detection" else \
+        [scoring.task_labels(task, refs) or ("dog",)]
+    n = 0
+    for proto in PROTOCOLS.values():
+        for parser in (None, "strict", "lenient", "choice"):
+            for labels in labels_options:
+                for extra in (None, {"max_chars": 50}):
+                    fast = scoring._AnswerParser(task, parser=parser, labels=labels,
+                                                 protocol=proto)
+                    for k, pred in enumerate(_predictions(texts)):
+                        ref = refs[k % len(refs)]
+                        got = _outcome(lambda r: fast(r, pred, extra), ref)
+                        want = _outcome(lambda r: scoring.parse_prediction(
+                            task, r, pred, parser=parser, labels=labels, extra_options=extra,
+                            protocol=proto), ref)
+                        assert got == want, (proto.name, parser, labels, extra, ref, pred)
+                        n += 1
+    assert n > 1000
+
+
+def test_score_answer_parser_when_prompts_fail_to_render():
+    task = replace(tasks.get_task("tag"), prompts={"default": "{query} {nope}"})
+    with pytest.raises(TimebenchError):
+        task.render_prompt(_refs()[0])
+    fast = scoring._AnswerParser(task, parser=None, labels=None, protocol=None)
+    for text in ("'{query} {nope}' 1 - 2 s", "3 - 4 s"):
+        pred = Prediction(id="p", text=text)
+        ref = _refs()[0]
+        assert fast(ref, pred) == scoring.parse_prediction(task, ref, pred)
