@@ -198,3 +198,38 @@ def test_score_answer_parser_when_prompts_fail_to_render():
         pred = Prediction(id="p", text=text)
         ref = _refs()[0]
         assert fast(ref, pred) == scoring.parse_prediction(task, ref, pred)
+
+
+# ------------------------------------------------------------------------------ moment mAP --
+def test_moment_map_rows_at_once_equal_query_ap_per_sample():
+    import numpy as np
+
+    from timebench.metrics import moment_map as mm
+
+    rng = np.random.default_rng(11)
+    specials = [0.0, -0.0, 30.0, float("nan"), float("inf"), -float("inf"), 5, 2.5]
+    preds, refs = [], []
+    for _ in range(6000):
+        grid = rng.choice([0.5, 0.1, 1e-3])
+
+        def window():
+            a, b = sorted(float(np.round(v / grid) * grid) for v in rng.uniform(-1, 31, 2))
+            if rng.random() < 0.03:
+                a = specials[int(rng.integers(len(specials)))]
+            return a, b
+
+        n_p = int(rng.choice([0, 1, 1, 1, 2, 3, 12]))
+        scored = rng.random() < 0.15
+        pred = tuple(Event(*window(), score=float(rng.random()) if scored and (
+            k > 0 or rng.random() < 0.7) else None) for k in range(n_p))
+        n_r = int(rng.choice([0, 1, 1, 1, 1, 2, 3]))
+        ref = tuple(Event(*window()) for _ in range(n_r))
+        if rng.random() < 0.05 and pred:
+            ref = (pred[int(rng.integers(len(pred)))],)      # exact hits at every threshold
+        preds.append(pred)
+        refs.append(ref)
+    fast = mm._event_aps(preds, refs)
+    slow = np.array([mm._event_ap(p, r) for p, r in zip(preds, refs)]).reshape(-1, 10)
+    assert fast.tobytes() == slow.tobytes()
+    assert (fast > 0).any(axis=1).mean() > 0.2 and (fast == 1.0).any()
+    assert mm._event_aps([], []).shape == (0, 10)
