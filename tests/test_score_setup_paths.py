@@ -233,3 +233,50 @@ def test_moment_map_rows_at_once_equal_query_ap_per_sample():
     assert fast.tobytes() == slow.tobytes()
     assert (fast > 0).any(axis=1).mean() > 0.2 and (fast == 1.0).any()
     assert mm._event_aps([], []).shape == (0, 10)
+
+
+# ------------------------------------------------------------------------------ samples hash --
+def test_reference_json_equals_json_dumps():
+    import hashlib
+
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    strings = ["", "a0.wav", 'q "quoted" \\ back', "dög ✓ \u2028 \x00\x1f\t\n", "é" * 3, "𝄞"]
+    floats = [0.0, -0.0, 1.5, 1e16, 1e-7, 123456.789, float("nan"), float("inf"),
+              -float("inf"), 60.0, 0.1 + 0.2]
+    others = [None, 3, True, np.float64(2.5), "7"]
+
+    def pick(values, p_other=0.0):
+        if rng.random() < p_other:
+            return others[int(rng.integers(len(others)))]
+        return values[int(rng.integers(len(values)))]
+
+    refs = []
+    for i in range(3000):
+        events = tuple(Event(pick(floats, 0.03), pick(floats, 0.03),
+                             None if rng.random() < 0.5 else pick(strings, 0.03),
+                             None if rng.random() < 0.7 else pick(floats, 0.03))
+                       for _ in range(int(rng.choice([0, 1, 1, 2, 5]))))
+        refs.append(Reference(
+            id=pick(strings) + str(i) if rng.random() > 0.01 else i,
+            audio=None if rng.random() < 0.2 else pick(strings, 0.03),
+            duration=None if rng.random() < 0.2 else pick(floats, 0.05),
+            query=None if rng.random() < 0.3 else pick(strings, 0.03),
+            question=None if rng.random() < 0.7 else pick(strings, 0.03),
+            events=events, present=pick([None, None, True, False], 0.02),
+            answer=None if rng.random() < 0.9 else pick([3, "B", 2.5]),
+            extra={} if rng.random() < 0.9 else {"qtype": "count", "n": [1, 2]}))
+    n_fast = 0
+    for ref in refs:
+        want = json.dumps(ref.to_dict(), sort_keys=True, ensure_ascii=False, default=str)
+        got = tasks._reference_json(ref)
+        assert got is None or got == want, ref
+        n_fast += got is not None
+    assert n_fast > 1500
+    h = hashlib.sha256()
+    for ref in refs * 3:   # past one chunk of rows
+        h.update(json.dumps(ref.to_dict(), sort_keys=True, ensure_ascii=False,
+                            default=str).encode("utf-8") + b"\n")
+    assert tasks.hash_references(refs * 3) == h.hexdigest()
+    assert tasks.hash_references([]) == hashlib.sha256().hexdigest()

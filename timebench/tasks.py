@@ -31,9 +31,10 @@ import hashlib
 import json
 import os
 import string
-from dataclasses import dataclass, field
-from pathlib import Path
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _encode_str
+from pathlib import Path
 from typing import Any
 
 from .errors import InputError, UnknownNameError
@@ -350,15 +351,80 @@ def get_task(name: str, *, extra: Sequence[str | os.PathLike] = ()) -> Task:
 
 
 def hash_references(refs: Sequence[Reference]) -> str:
-    """Content hash of the samples (ids, audio, durations, queries, events, answers)."""
+    """Content hash of the samples (ids, audio, durations, queries, events, answers): sha256
+    of ``json.dumps(ref.to_dict(), sort_keys=True, ensure_ascii=False, default=str)`` + ``"\\n"``
+    per reference (:func:`_reference_json` writes the same text directly for the usual shape)."""
     h = hashlib.sha256()
     # one encoder for all rows: what json.dumps(d, sort_keys=True, ensure_ascii=False,
     # default=str) builds per call, so the bytes (and the hash) are the same
     encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode
+    chunk: list[str] = []
     for ref in refs:
-        h.update(encode(ref.to_dict()).encode("utf-8"))
-        h.update(b"\n")
+        text = _reference_json(ref)
+        chunk.append(encode(ref.to_dict()) if text is None else text)
+        if len(chunk) >= 4096:
+            h.update(("\n".join(chunk) + "\n").encode("utf-8"))
+            chunk.clear()
+    if chunk:
+        h.update(("\n".join(chunk) + "\n").encode("utf-8"))
     return h.hexdigest()
+
+
+_NONE = type(None)
+_FLOAT_REPR = float.__repr__
+#: ``repr`` of a non-finite float -> the json module's spelling (allow_nan)
+_SPECIAL = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def _json_float(x: float) -> str:
+    """A float as the json module writes it (``float.__repr__``; ``NaN``, ``Infinity``)."""
+    text = _FLOAT_REPR(x)
+    return _SPECIAL[text] if text[-1] > "9" else text   # a finite repr ends with a digit
+
+
+def _reference_json(ref: Reference) -> str | None:
+    """``json.dumps(ref.to_dict(), sort_keys=True, ensure_ascii=False)`` for a reference of
+    the usual shape (str / float / None fields, events of floats and str labels, no answer,
+    no extra, ``present`` None or a bool); ``None`` for any other (then the encoder runs).
+    Keys in sorted order: answer, audio, duration, events, extra, id, present, query,
+    question; event keys: label, offset, onset, score (tested equal to ``json.dumps``)."""
+    audio, duration, query, question, present = (ref.audio, ref.duration, ref.query,
+                                                 ref.question, ref.present)
+    if ref.answer is not None or ref.extra or type(ref.id) is not str \
+            or (audio is not None and type(audio) is not str) \
+            or (duration is not None and type(duration) is not float) \
+            or (query is not None and type(query) is not str) \
+            or (question is not None and type(question) is not str) \
+            or (present is not None and type(present) is not bool):
+        return None
+    enc, num = _encode_str, _json_float
+    events = []
+    for e in ref.events:
+        onset, offset, label, score = e.onset, e.offset, e.label, e.score
+        if type(onset) is not float or type(offset) is not float:
+            return None
+        text = f'"offset": {num(offset)}, "onset": {num(onset)}'
+        if label is not None:
+            if type(label) is not str:
+                return None
+            text = f'"label": {enc(label)}, {text}'
+        if score is not None:
+            if type(score) is not float:
+                return None
+            text = f'{text}, "score": {num(score)}'
+        events.append(text)
+    out = f'{{"audio": {enc(audio)}, ' if audio is not None else "{"
+    if duration is not None:
+        out += f'"duration": {num(duration)}, '
+    out += '"events": [{' + "}, {".join(events) + '}], ' if events else '"events": [], '
+    out += f'"id": {enc(ref.id)}'
+    if present is not None:
+        out += ', "present": true' if present else ', "present": false'
+    if query is not None:
+        out += f', "query": {enc(query)}'
+    if question is not None:
+        out += f', "question": {enc(question)}'
+    return out + "}"
 
 
 def load_task_data(task: Task, **overrides: Any):
