@@ -280,3 +280,21 @@ def test_reference_json_equals_json_dumps():
                             default=str).encode("utf-8") + b"\n")
     assert tasks.hash_references(refs * 3) == h.hexdigest()
     assert tasks.hash_references([]) == hashlib.sha256().hexdigest()
+
+
+def test_gc_paused_restores_the_collector_state():
+    import gc
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        with scoring._gc_paused():
+            assert not gc.isenabled()
+            raise RuntimeError("boom")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with scoring._gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()   # a caller that turned it off keeps it off
+    finally:
+        gc.enable()

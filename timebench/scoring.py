@@ -21,8 +21,10 @@ Rules (CONTRACT.md):
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -243,6 +245,23 @@ def _vocabulary(ref: Reference, labels: Sequence[str] | None) -> Sequence[str] |
     return labels
 
 
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector (when it runs) for the loop that builds one parsed
+    answer per sample: every answer and sample is kept, so the collections the allocations
+    trigger walk a growing heap for no garbage (about 4 % of ``score``'s CPU on 20 000 tag
+    samples).  Reference counting still frees everything acyclic at once; the collector runs
+    again when the loop ends, however it ends."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 class _AnswerParser:
     """:func:`parse_prediction` for the samples of one :func:`score` call, with what is the
     same for every sample worked out once: the options per pipeline (card + protocol) and
@@ -252,14 +271,15 @@ class _AnswerParser:
 
     def __init__(self, task: Task, *, parser: str | None, labels: Sequence[str] | None,
                  protocol) -> None:
+        from .parsing import parse
+
         self.task, self.parser, self.labels, self.protocol = task, parser, labels, protocol
+        self._parse = parse
         self._render = task.prompt_renderer(labels=labels)
         self._options: dict[str, dict[str, Any] | None] = {}
 
     def __call__(self, ref: Reference, pred: Prediction | None,
                  extra_options: Mapping[str, Any] | None = None) -> ParsedAnswer:
-        from .parsing import parse
-
         if pred is None or pred.events is not None or pred.answer is not None \
                 or pred.present is not None:
             return _structured_answer(ref, pred, self.protocol)
@@ -275,8 +295,8 @@ class _AnswerParser:
             prompt = self._render(ref)
         except TimebenchError:
             prompt = None
-        return parse(pred.text, pipeline=name, duration=ref.duration, prompt=prompt,
-                     labels=_vocabulary(ref, self.labels), options=options)
+        return self._parse(pred.text, pipeline=name, duration=ref.duration, prompt=prompt,
+                           labels=_vocabulary(ref, self.labels), options=options)
 
 
 def score(task: Task, references: Sequence[Reference], predictions: Sequence[Prediction] | Mapping[str, Prediction],
@@ -320,19 +340,20 @@ def score(task: Task, references: Sequence[Reference], predictions: Sequence[Pre
     parse_one = _AnswerParser(task, parser=parser, labels=labels, protocol=proto)
     frames = frame_scores or {}
     is_qa = task.kind == "qa"
-    for ref in references:
-        pred = pred_map.get(ref.id)
-        if parsed is not None and ref.id in parsed:
-            answer = parsed[ref.id]
-        else:
-            extra = parser_overrides(parser or task.parser_for(ref)) if map_events else None
-            answer = parse_one(ref, pred, extra)
-            if is_qa and pred is not None:
-                options = ref.extra.get("options") if isinstance(ref.extra, Mapping) else None
-                if options:
-                    answer = map_choice(answer, pred.text, options, label_settings)
-        answer = account(answer, task.kind)
-        samples.append(Sample(ref, answer, frames.get(ref.id)))
+    with _gc_paused():  # the answers live on: collecting while they pile up finds nothing
+        for ref in references:
+            pred = pred_map.get(ref.id)
+            if parsed is not None and ref.id in parsed:
+                answer = parsed[ref.id]
+            else:
+                extra = parser_overrides(parser or task.parser_for(ref)) if map_events else None
+                answer = parse_one(ref, pred, extra)
+                if is_qa and pred is not None:
+                    options = ref.extra.get("options") if isinstance(ref.extra, Mapping) else None
+                    if options:
+                        answer = map_choice(answer, pred.text, options, label_settings)
+            answer = account(answer, task.kind)
+            samples.append(Sample(ref, answer, frames.get(ref.id)))
     label_stats = None
     if map_events:
         mapped, label_stats = map_answers([s.parsed for s in samples], labels, label_settings)
