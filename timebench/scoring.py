@@ -75,6 +75,10 @@ class ScoreReport:
 
     def per_sample_rows(self) -> list[dict[str, Any]]:
         """One row per reference: id, parse outcome, events and per-sample metric values."""
+        with _gc_paused():   # every row is kept (see _gc_paused)
+            return self._per_sample_rows()
+
+    def _per_sample_rows(self) -> list[dict[str, Any]]:
         rows = []
         for i, s in enumerate(self.samples):
             row: dict[str, Any] = {
