@@ -253,9 +253,10 @@ def _vocabulary(ref: Reference, labels: Sequence[str] | None) -> Sequence[str] |
 def _gc_paused():
     """Pause the cyclic garbage collector (when it runs) for the loop that builds one parsed
     answer per sample: every answer and sample is kept, so the collections the allocations
-    trigger walk a growing heap for no garbage (about 4 % of ``score``'s CPU on 20 000 tag
+    trigger walk a growing heap for no garbage (about 3 % of ``score``'s CPU on 20 000 tag
     samples).  Reference counting still frees everything acyclic at once; the collector runs
-    again when the loop ends, however it ends."""
+    again when the loop ends, however it ends.  Not around the metric suites: some build
+    cyclic garbage (pandas in the SED references) that should be collected as it comes."""
     if not gc.isenabled():
         yield
         return
