@@ -198,6 +198,13 @@ def _event_aps(predictions: Sequence[Sequence], references: Sequence[Sequence]) 
         fast.append(i)
         g0.append(g.onset)
         g1.append(g.offset)
+        if len(pred) == 1:                # the usual answer: one window
+            e = pred[0]
+            rows.append(i)
+            ranks.append(0)
+            w0.append(e.onset)
+            w1.append(e.offset)
+            continue
         kept = pred[:10]
         rows.extend([i] * len(kept))
         ranks.extend(range(len(kept)))
