@@ -175,7 +175,8 @@ def test_score_answer_parser_equals_parse_prediction(task_name):
     for proto in PROTOCOLS.values():
         for parser in (None, "strict", "lenient", "choice"):
             for labels in labels_options:
-                for extra in (None, {"max_chars": 50}):
+                for extra in (None, {"max_chars": 50}, {"min_length": 0}, {"bogus": 1},
+                              {"max_chars": -1}):
                     fast = scoring._AnswerParser(task, parser=parser, labels=labels,
                                                  protocol=proto)
                     for k, pred in enumerate(_predictions(texts)):

@@ -269,19 +269,22 @@ def _gc_paused():
 
 class _AnswerParser:
     """:func:`parse_prediction` for the samples of one :func:`score` call, with what is the
-    same for every sample worked out once: the options per pipeline (card + protocol) and
-    the prompt per distinct value of the fields its template reads
-    (:meth:`~timebench.tasks.Task.prompt_renderer`).  Same answers (tested against
-    :func:`parse_prediction`)."""
+    same for every sample worked out once: the options per pipeline (card + protocol),
+    resolved into a configured pipeline (``Pipeline.with_options`` of the options as
+    ``resolve_options`` checks them, so each parse resolves no options), and the prompt per
+    distinct value of the fields its template reads
+    (:meth:`~timebench.tasks.Task.prompt_renderer`).  Same answers and the same errors at the
+    same sample (tested against :func:`parse_prediction`)."""
 
     def __init__(self, task: Task, *, parser: str | None, labels: Sequence[str] | None,
                  protocol) -> None:
-        from .parsing import parse
+        from .parsing import PIPELINES, parse
 
         self.task, self.parser, self.labels, self.protocol = task, parser, labels, protocol
-        self._parse = parse
+        self._parse, self._pipelines = parse, PIPELINES
         self._render = task.prompt_renderer(labels=labels)
         self._options: dict[str, dict[str, Any] | None] = {}
+        self._configured: dict[tuple, Any] = {}
 
     def __call__(self, ref: Reference, pred: Prediction | None,
                  extra_options: Mapping[str, Any] | None = None) -> ParsedAnswer:
@@ -293,15 +296,30 @@ class _AnswerParser:
             options = self._options[name]
         else:
             options = self._options[name] = _pipeline_options(self.task, name, self.protocol)
-        # a fresh dict per call, as parse_prediction passes
-        options = {**(options or {}), **extra_options} if extra_options else \
-            (dict(options) if options else None)
         try:
             prompt = self._render(ref)
         except TimebenchError:
             prompt = None
-        return self._parse(pred.text, pipeline=name, duration=ref.duration, prompt=prompt,
-                           labels=_vocabulary(ref, self.labels), options=options)
+        return self._parse(pred.text, pipeline=self._pipeline(name, options, extra_options),
+                           duration=ref.duration, prompt=prompt,
+                           labels=_vocabulary(ref, self.labels))
+
+    def _pipeline(self, name: str, options: Mapping[str, Any] | None,
+                  extra_options: Mapping[str, Any] | None):
+        """Pipeline ``name`` with ``options`` and ``extra_options`` as its defaults (raising
+        what ``parse(..., options=...)`` raises for them, at the first text parsed)."""
+        key = (name, tuple(extra_options.items()) if extra_options else ())
+        try:
+            hit = self._configured.get(key)
+        except TypeError:   # an unhashable option value: configured for this call only
+            hit, key = None, None
+        if hit is None:
+            merged = {**(options or {}), **(extra_options or {})}
+            pipe = self._pipelines.get(name)
+            hit = pipe.with_options(pipe.resolve_options(merged)) if merged else pipe
+            if key is not None:
+                self._configured[key] = hit
+        return hit
 
 
 def score(task: Task, references: Sequence[Reference], predictions: Sequence[Prediction] | Mapping[str, Prediction],
