@@ -18,7 +18,6 @@ from timebench.errors import TimebenchError
 from timebench.metrics.protocols import PROTOCOLS
 from timebench.parsing import echo
 from timebench.parsing.context import ParseContext
-from timebench.parsing.intervals import short
 from timebench.types import Event, Prediction, Reference
 
 sys.path.insert(0, str(Path(__file__).parent / "helpers"))
@@ -35,36 +34,6 @@ def _texts(limit: int = 400) -> list[str]:
 
 
 # ------------------------------------------------------------------------------ echo removal --
-def _old_remove_prompt_echo(ctx: ParseContext) -> None:
-    """remove_prompt_echo as it was before the cached prompt facts (the reference path)."""
-    if not ctx.prompt:
-        return
-    prompt_text, patterns, examples = echo.prompt_examples(ctx.prompt)
-    ctx.example_intervals = examples
-    text = ctx.text
-    if len(prompt_text) >= 20 and len(text) >= len(prompt_text):
-        idx = text.lower().find(prompt_text.lower())
-        if idx >= 0 and len(text.lower()) == len(text):
-            text = (text[:idx] + " " + text[idx + len(prompt_text):]).strip()
-            ctx.note("removed echoed prompt")
-    for phrase, pat in patterns:
-        new, n = pat.subn(" ", text)
-        if n:
-            ctx.note(f"removed prompt echo '{short(phrase)}'")
-            text = new
-    if examples:
-        def drop(m):
-            found = echo.find_intervals(m.group(1))
-            if found and all(any(abs(a - x) < 1e-9 and abs(b - y) < 1e-9 for x, y in examples)
-                             for a, b in found):
-                ctx.note(f"removed prompt echo '{short(m.group(0).strip())}'")
-                return " "
-            return m.group(0)
-
-        text = echo._EXAMPLE.sub(drop, text)
-    ctx.text = re.sub(r" {2,}", " ", text).strip()
-
-
 PROMPTS = [
     "What are the start and end times of audio matching 'the event'?",
     "What are the start and end times of audio matching 'a dog barks'? Answer with one or more "
@@ -81,22 +50,36 @@ def _ctx(text: str, prompt: str) -> ParseContext:
     return ParseContext(raw=text, text=text, duration=None, prompt=prompt, labels=None, opts={})
 
 
-def test_echo_removal_equals_the_uncached_path():
+def _echo_results(cases) -> list:
+    out = []
+    for prompt, text in cases:
+        ctx = _ctx(text, prompt)
+        echo.remove_prompt_echo(ctx)
+        out.append((ctx.text, ctx.notes, ctx.example_intervals))
+    return out
+
+
+def test_echo_removal_equals_the_uncached_path(monkeypatch):
     texts = _texts()
     extra = []
     for p in PROMPTS:
         extra += [p, f"Sure. {p} It is 1.0 - 2.0 s.", f"{p.upper()}  12 - 14 s", "  a  b  ",
                   f"For example: 20.8 - 30.0 seconds. Also 3 - 4 s. {p}", "İİ " + p]
-    n_changed = 0
-    for prompt in PROMPTS:
-        for text in texts + extra:
-            new, old = _ctx(text, prompt), _ctx(text, prompt)
-            echo.remove_prompt_echo(new)
-            _old_remove_prompt_echo(old)
-            assert (new.text, new.notes, new.example_intervals) == \
-                (old.text, old.notes, old.example_intervals), (prompt, text)
-            n_changed += new.text != text
+    cases = [(prompt, text) for prompt in PROMPTS for text in texts + extra]
+    fast = _echo_results(cases)
+
+    def uncached_facts(prompt):
+        text, patterns, examples = echo.prompt_examples.__wrapped__(prompt)
+        return text, text.lower(), patterns, examples
+
+    monkeypatch.setattr(echo, "_prompt_echo_facts", uncached_facts)
+    monkeypatch.setattr(echo, "_collapse_spaces", lambda t: re.sub(r" {2,}", " ", t))
+    slow = _echo_results(cases)
+    for case, f, s in zip(cases, fast, slow):
+        assert f == s, case
+    n_changed = sum(f[0] != text for (_, text), f in zip(cases, fast))
     assert n_changed > 50  # the cases do reach the removal and whitespace rules
+    assert sum(bool(f[1]) for f in fast) > 20   # ... and the echo notes
 
 
 # -------------------------------------------------------------------------- prompt rendering --
@@ -105,7 +88,7 @@ def _refs() -> list[Reference]:
     for i, (q, d, extra) in enumerate([
             ("a dog barks", 30.0, {}), ("a dog barks", 12.345, {}), (None, None, {}),
             ("", -0.0, {"options": ["A", 2, None]}), ("x", 0.0, {"options": []}),
-            ("x", -0.0, {"options": []}),
+            ("x", -0.0, {"options": []}), (["not", "a", "str"], 3.0, {"options": [["A"]]}),
             ("{query}", float("nan"), {"options": ("b", "c")}), ("a dog barks", 30.004, {}),
             ("ünï ✓", 1e9, {"qtype": "count"}), ("a dog barks", 30.0, {"options": ["A", 2]})]):
         out.append(Reference(id=f"r{i}", duration=d, query=q, question=q and f"when {q}?",

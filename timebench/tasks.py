@@ -111,24 +111,20 @@ class Task:
         if fields is None:
             return plain
         getters = tuple(_FIELD_VALUES[f] for f in fields)
+        # one field (a tag prompt's query): its value is the key, else a tuple of the values
+        key_of = getters[0] if len(getters) == 1 else \
+            (lambda ref: tuple(get(ref) for get in getters))
         cache: dict[Any, str] = {}
 
         def render(ref: Reference) -> str:
-            key = tuple(get(ref) for get in getters)
-            hit = cache.get(key)
+            key = key_of(ref)
+            try:
+                hit = cache.get(key)
+            except TypeError:   # an unhashable value (not a string): rendered as before
+                return plain(ref)
             if hit is None:
                 hit = cache[key] = plain(ref)
             return hit
-
-        if len(getters) == 1:
-            (get,) = getters
-
-            def render(ref: Reference) -> str:  # noqa: F811 - one field: no tuple key
-                key = get(ref)
-                hit = cache.get(key)
-                if hit is None:
-                    hit = cache[key] = plain(ref)
-                return hit
 
         return render
 

@@ -113,6 +113,9 @@ def remove_prompt_echo(ctx: ParseContext) -> None:
             return m.group(0)
 
         text = _EXAMPLE.sub(drop, text)
-    if "  " in text:   # re.sub(r" {2,}", " ", text) changes nothing otherwise
-        text = _SPACES.sub(" ", text)
-    ctx.text = text.strip()
+    ctx.text = _collapse_spaces(text).strip()
+
+
+def _collapse_spaces(text: str) -> str:
+    """``re.sub(r" {2,}", " ", text)``, without the search when it cannot change anything."""
+    return _SPACES.sub(" ", text) if "  " in text else text
