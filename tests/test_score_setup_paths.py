@@ -282,3 +282,22 @@ def test_gc_paused_restores_the_collector_state():
         assert not gc.isenabled()   # a caller that turned it off keeps it off
     finally:
         gc.enable()
+
+
+def test_account_shortcut_is_the_prediction_outcome():
+    """account() returns an answer with events, not failed and without a reason unchanged
+    before working out its outcome: that outcome is a usable prediction for every kind."""
+    from timebench.parsing import parse
+    from timebench.parsing.accounting import account, outcome
+    from timebench.tasks import KINDS
+
+    answers = [parse(t, duration=60.0) for t in _texts(300)]
+    answers += [replace(a, absent=True, affirmed=True, value=3) for a in answers[:50]]
+    n = 0
+    for a in answers:
+        if a.events and not a.failed and not a.reason:
+            for kind in KINDS:
+                assert outcome(a, kind) == ("prediction", "")
+                assert account(a, kind) is a
+            n += 1
+    assert n > 100
