@@ -173,6 +173,18 @@ def test_score_answer_parser_equals_parse_prediction(task_name):
     assert n > 1000
 
 
+def test_score_answer_parser_caches_options_by_type():
+    task = tasks.get_task("tag")
+    fast = scoring._AnswerParser(task, parser=None, labels=None, protocol=None)
+    ref, pred = _refs()[0], Prediction(id="p", text="1 - 2 s")
+    assert fast(ref, pred, {"clip": True}) == scoring.parse_prediction(
+        task, ref, pred, extra_options={"clip": True})
+    for bad in ({"clip": 1}, {"clip": 1.0}):
+        want = _outcome(lambda r: scoring.parse_prediction(task, r, pred, extra_options=bad), ref)
+        assert want[0] == "InputError"
+        assert _outcome(lambda r: fast(r, pred, bad), ref) == want
+
+
 def test_score_answer_parser_when_prompts_fail_to_render():
     task = replace(tasks.get_task("tag"), prompts={"default": "{query} {nope}"})
     with pytest.raises(TimebenchError):

@@ -308,7 +308,9 @@ class _AnswerParser:
                   extra_options: Mapping[str, Any] | None):
         """Pipeline ``name`` with ``options`` and ``extra_options`` as its defaults (raising
         what ``parse(..., options=...)`` raises for them, at the first text parsed)."""
-        key = (name, tuple(extra_options.items()) if extra_options else ())
+        # typed: {"clip": 1} must not reuse the pipeline of {"clip": True} (1 is refused)
+        key = (name, tuple((k, type(v), v) for k, v in extra_options.items())
+               if extra_options else ())
         try:
             hit = self._configured.get(key)
         except TypeError:   # an unhashable option value: configured for this call only
