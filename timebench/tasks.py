@@ -111,17 +111,26 @@ class Task:
         if fields is None:
             return plain
         getters = tuple(_FIELD_VALUES[f] for f in fields)
-        # one field (a tag prompt's query): its value is the key, else a tuple of the values
-        key_of = getters[0] if len(getters) == 1 else \
-            (lambda ref: tuple(get(ref) for get in getters))
+        # the values as the key (one field, a tag prompt's query: the value itself); a value
+        # other than a string or None (a number, a list: 1 == True, unhashable) renders as before
+        if len(getters) == 1:
+            key_of = getters[0]
+
+            def cacheable(key: Any) -> bool:
+                return key is None or type(key) is str
+        else:
+            def key_of(ref: Reference) -> tuple:
+                return tuple(get(ref) for get in getters)
+
+            def cacheable(key: Any) -> bool:
+                return all(k is None or type(k) is str for k in key)
         cache: dict[Any, str] = {}
 
         def render(ref: Reference) -> str:
             key = key_of(ref)
-            try:
-                hit = cache.get(key)
-            except TypeError:   # an unhashable value (not a string): rendered as before
+            if not cacheable(key):
                 return plain(ref)
+            hit = cache.get(key)
             if hit is None:
                 hit = cache[key] = plain(ref)
             return hit
