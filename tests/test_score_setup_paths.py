@@ -89,7 +89,9 @@ def _refs() -> list[Reference]:
             ("a dog barks", 30.0, {}), ("a dog barks", 12.345, {}), (None, None, {}),
             ("", -0.0, {"options": ["A", 2, None]}), ("x", 0.0, {"options": []}),
             ("x", -0.0, {"options": []}), (["not", "a", "str"], 3.0, {"options": [["A"]]}),
-            (1, 3.0, {}), (True, 3.0, {}), (1.0, 3.0, {}),
+            (1, 3.0, {}), (True, 3.0, {}), (1.0, 3.0, {}), ("a dog barks", "abc", {}),
+            ("a dog barks", 30, {}), ("a dog barks", 30.0, {"options": 5}),
+            ("a dog barks", 30.0, {"options": "AB"}),
             ("{query}", float("nan"), {"options": ("b", "c")}), ("a dog barks", 30.004, {}),
             ("ünï ✓", 1e9, {"qtype": "count"}), ("a dog barks", 30.0, {"options": ["A", 2]})]):
         out.append(Reference(id=f"r{i}", duration=d, query=q, question=q and f"when {q}?",

@@ -128,7 +128,7 @@ class Task:
 
         def render(ref: Reference) -> str:
             key = key_of(ref)
-            if not cacheable(key):
+            if not cacheable(key) or not _fills_plainly(ref):
                 return plain(ref)
             hit = cache.get(key)
             if hit is None:
@@ -186,6 +186,22 @@ _FIELD_VALUES: dict[str, Callable[[Reference], Any]] = {
     "labels": lambda ref: None,
     "options": _extra_options,
 }
+
+
+def _fills_plainly(ref: Reference) -> bool:
+    """True when :meth:`Task.render_prompt` computes every placeholder value of ``ref``
+    without an error (it computes all of them, whatever the template reads): a number or no
+    duration, options absent or a list/tuple.  Otherwise the prompt is rendered per sample,
+    raising what it raises."""
+    d = ref.duration
+    if d is not None and type(d) is not float and type(d) is not int:
+        return False
+    extra = ref.extra
+    if extra and isinstance(extra, Mapping):
+        options = extra.get("options")
+        if options and type(options) is not list and type(options) is not tuple:
+            return False
+    return True
 
 
 def _template_fields(template: str) -> tuple[str, ...] | None:
