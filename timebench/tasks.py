@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, UnknownNameError
-from .types import Reference
+from .types import Event, Reference
 
 __all__ = ["Task", "load_card", "task_dirs", "available_tasks", "get_task", "hash_references",
            "load_task_data"]
@@ -421,6 +421,8 @@ def _reference_json(ref: Reference) -> str | None:
     enc, num = _encode_str, _json_float
     events = []
     for e in ref.events:
+        if type(e) is not Event:
+            return None
         onset, offset, label, score = e.onset, e.offset, e.label, e.score
         if type(onset) is not float or type(offset) is not float:
             return None
