@@ -31,12 +31,14 @@ import hashlib
 import json
 import os
 import string
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _encode_str
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .errors import InputError, UnknownNameError
-from .types import Reference
+from .types import Event, Reference
 
 __all__ = ["Task", "load_card", "task_dirs", "available_tasks", "get_task", "hash_references",
            "load_task_data"]
@@ -95,6 +97,46 @@ class Task:
         }
         return template.format_map(_Strict(values, self.name, name))
 
+    def prompt_renderer(self, *, prompt: str | None = None,
+                        labels: Sequence[str] | None = None) -> Callable[[Reference], str]:
+        """``ref -> self.render_prompt(ref, prompt=prompt, labels=labels)``, rendering once per
+        distinct value of the fields the template reads (for scoring many samples: a tag
+        prompt reads only the query).  Templates with other placeholders, nested format specs
+        or an unknown prompt name use :meth:`render_prompt` for every sample (same errors)."""
+        def plain(ref: Reference) -> str:
+            return self.render_prompt(ref, prompt=prompt, labels=labels)
+
+        name = prompt or self.prompt
+        fields = _template_fields(self.prompts[name]) if name in self.prompts else None
+        if fields is None:
+            return plain
+        getters = tuple(_FIELD_VALUES[f] for f in fields)
+        # the values as the key (one field, a tag prompt's query: the value itself); a value
+        # other than a string or None (a number, a list: 1 == True, unhashable) renders as before
+        if len(getters) == 1:
+            key_of = getters[0]
+
+            def cacheable(key: Any) -> bool:
+                return key is None or type(key) is str
+        else:
+            def key_of(ref: Reference) -> tuple:
+                return tuple(get(ref) for get in getters)
+
+            def cacheable(key: Any) -> bool:
+                return all(k is None or type(k) is str for k in key)
+        cache: dict[Any, str] = {}
+
+        def render(ref: Reference) -> str:
+            key = key_of(ref)
+            if not cacheable(key) or not _fills_plainly(ref):
+                return plain(ref)
+            hit = cache.get(key)
+            if hit is None:
+                hit = cache[key] = plain(ref)
+            return hit
+
+        return render
+
     # -- parsing ----------------------------------------------------------------------------------
     def parser_for(self, ref: Reference) -> str:
         """The parser pipeline for this sample (a card may map QA question types to parsers)."""
@@ -128,6 +170,56 @@ class Task:
                 "parser": self.parser, "protocol": self.protocol,
                 "metrics": [dict(m) for m in self.metrics],
                 "prompt": self.prompt, "data": dict(self.data)}
+
+
+def _extra_options(ref: Reference) -> str:
+    options = ref.extra.get("options") if isinstance(ref.extra, Mapping) else None
+    return ", ".join(str(o) for o in options) if options else ""
+
+
+#: placeholder -> the value :meth:`Task.render_prompt` fills in for it (``labels`` is fixed per
+#: renderer, so it needs no per-sample value)
+_FIELD_VALUES: dict[str, Callable[[Reference], Any]] = {
+    "query": lambda ref: ref.query or "",
+    "question": lambda ref: ref.question or "",
+    "duration": lambda ref: f"{ref.duration:.2f}" if ref.duration is not None else "",
+    "labels": lambda ref: None,
+    "options": _extra_options,
+}
+
+
+def _fills_plainly(ref: Reference) -> bool:
+    """True when :meth:`Task.render_prompt` computes every placeholder value of ``ref``
+    without an error (it computes all of them, whatever the template reads): a number or no
+    duration, options absent or a list/tuple.  Otherwise the prompt is rendered per sample,
+    raising what it raises."""
+    d = ref.duration
+    if d is not None and type(d) is not float and type(d) is not int:
+        return False
+    extra = ref.extra
+    if extra and isinstance(extra, Mapping):
+        options = extra.get("options")
+        if options and type(options) is not list and type(options) is not tuple:
+            return False
+    return True
+
+
+def _template_fields(template: str) -> tuple[str, ...] | None:
+    """The placeholders ``template`` reads, when each is a plain known name with a literal
+    format spec (then the rendering depends on their values only); else ``None``."""
+    fields: list[str] = []
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError:
+        return None
+    for _, field_name, spec, _conversion in parsed:
+        if field_name is None:
+            continue
+        if field_name not in _FIELD_VALUES or "{" in (spec or ""):
+            return None
+        if field_name not in fields:
+            fields.append(field_name)
+    return tuple(fields)
 
 
 class _Strict(dict):
@@ -280,15 +372,82 @@ def get_task(name: str, *, extra: Sequence[str | os.PathLike] = ()) -> Task:
 
 
 def hash_references(refs: Sequence[Reference]) -> str:
-    """Content hash of the samples (ids, audio, durations, queries, events, answers)."""
+    """Content hash of the samples (ids, audio, durations, queries, events, answers): sha256
+    of ``json.dumps(ref.to_dict(), sort_keys=True, ensure_ascii=False, default=str)`` + ``"\\n"``
+    per reference (:func:`_reference_json` writes the same text directly for the usual shape)."""
     h = hashlib.sha256()
     # one encoder for all rows: what json.dumps(d, sort_keys=True, ensure_ascii=False,
     # default=str) builds per call, so the bytes (and the hash) are the same
     encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode
+    chunk: list[str] = []
     for ref in refs:
-        h.update(encode(ref.to_dict()).encode("utf-8"))
-        h.update(b"\n")
+        text = _reference_json(ref)
+        chunk.append(encode(ref.to_dict()) if text is None else text)
+        if len(chunk) >= 4096:
+            h.update(("\n".join(chunk) + "\n").encode("utf-8"))
+            chunk.clear()
+    if chunk:
+        h.update(("\n".join(chunk) + "\n").encode("utf-8"))
     return h.hexdigest()
+
+
+_NONE = type(None)
+_FLOAT_REPR = float.__repr__
+#: ``repr`` of a non-finite float -> the json module's spelling (allow_nan)
+_SPECIAL = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def _json_float(x: float) -> str:
+    """A float as the json module writes it (``float.__repr__``; ``NaN``, ``Infinity``)."""
+    text = _FLOAT_REPR(x)
+    return _SPECIAL[text] if text[-1] > "9" else text   # a finite repr ends with a digit
+
+
+def _reference_json(ref: Reference) -> str | None:
+    """``json.dumps(ref.to_dict(), sort_keys=True, ensure_ascii=False)`` for a reference of
+    the usual shape (str / float / None fields, events of floats and str labels, no answer,
+    no extra, ``present`` None or a bool); ``None`` for any other (then the encoder runs).
+    Keys in sorted order: answer, audio, duration, events, extra, id, present, query,
+    question; event keys: label, offset, onset, score (tested equal to ``json.dumps``)."""
+    audio, duration, query, question, present = (ref.audio, ref.duration, ref.query,
+                                                 ref.question, ref.present)
+    if ref.answer is not None or ref.extra or type(ref.id) is not str \
+            or (audio is not None and type(audio) is not str) \
+            or (duration is not None and type(duration) is not float) \
+            or (query is not None and type(query) is not str) \
+            or (question is not None and type(question) is not str) \
+            or (present is not None and type(present) is not bool):
+        return None
+    enc, num = _encode_str, _json_float
+    events = []
+    for e in ref.events:
+        if type(e) is not Event:
+            return None
+        onset, offset, label, score = e.onset, e.offset, e.label, e.score
+        if type(onset) is not float or type(offset) is not float:
+            return None
+        text = f'"offset": {num(offset)}, "onset": {num(onset)}'
+        if label is not None:
+            if type(label) is not str:
+                return None
+            text = f'"label": {enc(label)}, {text}'
+        if score is not None:
+            if type(score) is not float:
+                return None
+            text = f'{text}, "score": {num(score)}'
+        events.append(text)
+    out = f'{{"audio": {enc(audio)}, ' if audio is not None else "{"
+    if duration is not None:
+        out += f'"duration": {num(duration)}, '
+    out += '"events": [{' + "}, {".join(events) + '}], ' if events else '"events": [], '
+    out += f'"id": {enc(ref.id)}'
+    if present is not None:
+        out += ', "present": true' if present else ', "present": false'
+    if query is not None:
+        out += f', "query": {enc(query)}'
+    if question is not None:
+        out += f', "question": {enc(question)}'
+    return out + "}"
 
 
 def load_task_data(task: Task, **overrides: Any):

@@ -155,6 +155,8 @@ def outcome(parsed: ParsedAnswer, kind: str) -> tuple[str, str]:
 def account(parsed: ParsedAnswer, kind: str) -> ParsedAnswer:
     """``parsed`` with ``failed=True`` and a ``reason`` when it gives ``kind`` no usable
     prediction; unchanged otherwise (the flags ``absent``/``affirmed`` are kept as read)."""
+    if parsed.events and not parsed.failed and not parsed.reason:
+        return parsed          # a usable prediction for every kind (see _usable), as below
     got, reason = outcome(parsed, kind)
     if got != "failure":
         return parsed if not parsed.reason else replace(parsed, reason="")

@@ -73,16 +73,29 @@ def prompt_examples(prompt: str) -> tuple[str, tuple[tuple[str, re.Pattern], ...
     return text, tuple(patterns), tuple(intervals)
 
 
+@lru_cache(maxsize=512)
+def _prompt_echo_facts(prompt: str) -> tuple[str, str, tuple[tuple[str, re.Pattern], ...],
+                                            tuple[tuple[float, float], ...]]:
+    """(normalised prompt, its lower case, patterns, example intervals) of ``prompt``: what
+    :func:`remove_prompt_echo` reads per answer, computed once per prompt."""
+    text, patterns, examples = prompt_examples(prompt)
+    return text, text.lower(), patterns, examples
+
+
+_SPACES = re.compile(r" {2,}")
+
+
 def remove_prompt_echo(ctx: ParseContext) -> None:
     """Remove echoes of ``ctx.prompt`` from ``ctx.text`` (rules in the module docstring)."""
     if not ctx.prompt:
         return
-    prompt_text, patterns, examples = prompt_examples(ctx.prompt)
+    prompt_text, prompt_low, patterns, examples = _prompt_echo_facts(ctx.prompt)
     ctx.example_intervals = examples
     text = ctx.text
     if len(prompt_text) >= 20 and len(text) >= len(prompt_text):
-        idx = text.lower().find(prompt_text.lower())
-        if idx >= 0 and len(text.lower()) == len(text):
+        low = text.lower()
+        idx = low.find(prompt_low)
+        if idx >= 0 and len(low) == len(text):
             text = (text[:idx] + " " + text[idx + len(prompt_text):]).strip()
             ctx.note("removed echoed prompt")
     for phrase, pat in patterns:
@@ -100,5 +113,9 @@ def remove_prompt_echo(ctx: ParseContext) -> None:
             return m.group(0)
 
         text = _EXAMPLE.sub(drop, text)
-    ctx.text = re.sub(r" {2,}", " ", text).strip()
+    ctx.text = _collapse_spaces(text).strip()
 
+
+def _collapse_spaces(text: str) -> str:
+    """``re.sub(r" {2,}", " ", text)``, without the search when it cannot change anything."""
+    return _SPACES.sub(" ", text) if "  " in text else text
