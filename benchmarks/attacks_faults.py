@@ -9,6 +9,7 @@ ORDER = 40
 
 
 def fault_attacks(A: Attacks) -> None:
+    import timebench.atomic as tatomic
     from timebench.cache import ResultCache
 
     d = A.work / "faults"
@@ -18,9 +19,9 @@ def fault_attacks(A: Attacks) -> None:
     def output_fault(kind):
         def fn():
             target = write(d / kind / "out.json", "OLD\n")
-            patch = {"fsync": (tio.os, "fsync", enospc),
-                     "replace": (tio.os, "replace", enospc),
-                     "eacces": (tio.tempfile, "mkstemp", eacces)}[kind]
+            patch = {"fsync": (tatomic.os, "fsync", enospc),
+                     "replace": (tatomic.os, "replace", enospc),
+                     "eacces": (tatomic.tempfile, "mkstemp", eacces)}[kind]
             with patched(*patch):
                 rc, _, err = cli("score", "--task", "tag", "--references", refs, "--predictions",
                                  preds, "-q", "--output", target)
@@ -48,7 +49,7 @@ def fault_attacks(A: Attacks) -> None:
             if Path(dst).name == "results.json":
                 enospc()
             return real_replace(src, dst, *a, **k)
-        with patched(tio.os, "replace", replace):
+        with patched(tatomic.os, "replace", replace):
             rc, _, err = cli(*run_args(out))
         happened, ok = one_line_error(rc, err, str(out / "results.json"), "ENOSPC")
         intact = (out / "results.json").read_bytes() == before

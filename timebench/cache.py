@@ -67,7 +67,7 @@ def _numbers(x: Any) -> bool:
 def check_generation(gen: Any) -> str | None:
     """Why a cached generation record is unusable (``None`` when it is fine).
 
-    The record is what :func:`timebench.runner.generation_to_record` writes: ``text`` a string,
+    The record is what :func:`timebench.run_records.generation_to_record` writes: ``text`` a string,
     ``events`` a list of ``{onset, offset[, label][, score]}`` with finite times, ``onset <=
     offset``, a string label and a finite score; ``present`` a boolean; ``error`` a string;
     ``frame_scores`` ``{times, scores, labels}`` (numbers, numbers or rows of numbers, strings);

@@ -33,7 +33,7 @@ def check_int(value: Any, *, field: str, low: int, high: int) -> int:
 
 
 def check_run_options(options) -> None:
-    """Validate a :class:`timebench.runner.RunOptions` before anything runs."""
+    """Validate a :class:`timebench.run_spec.RunOptions` before anything runs."""
     check_int(options.seed, field="--seed", low=0, high=MAX_SEED)
     if options.batch_size is not None:
         check_int(options.batch_size, field="--batch-size", low=1, high=MAX_BATCH)

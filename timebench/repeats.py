@@ -1,7 +1,7 @@
 """``timebench run --repeats K``: several decodes of a sampled model, and their spread.
 
 Repeat ``r`` (0-based) uses the run seed ``seed + r`` -- the per-sample seeds an adapter gets
-(:func:`timebench.runner.sample_seed`) change with it, so a model decoded with sampling draws
+(:func:`timebench.run_records.sample_seed`) change with it, so a model decoded with sampling draws
 new outputs -- and its own cache (``<task>@seed<seed+r>``; repeat 0 is the plain run with its
 cache, so ``--repeats 1`` is the ordinary run).  Repeat 0 gives the reported metrics, their
 bootstrap intervals and the per-sample files; repeats ``1..K-1`` are scored the same way (no
