@@ -16,7 +16,66 @@ __all__ = ["dumps_json", "atomic_write_text", "atomic_write_json", "write_jsonl"
 
 def dumps_json(obj: Any, *, indent: int | None = 2) -> str:
     """JSON with NaN written as null (JSON has no NaN) and stable key order."""
+    if _plain(obj):
+        try:
+            return _encoder(indent).encode(obj)
+        except ValueError:  # a NaN or an infinity: written as null below
+            pass
     return json.dumps(_nan_to_none(obj), indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+_ENCODERS: dict[Any, json.JSONEncoder] = {}
+
+
+def _encoder(indent: Any) -> json.JSONEncoder:
+    """The encoder that ``json.dumps(..., indent=indent, ensure_ascii=False, allow_nan=False)``
+    builds for each call, built once per ``indent``."""
+    enc = _ENCODERS.get(indent)
+    if enc is None:
+        enc = _ENCODERS[indent] = json.JSONEncoder(indent=indent, ensure_ascii=False,
+                                                   allow_nan=False)
+    return enc
+
+
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+_NESTED = frozenset({dict, list, tuple})
+_KNOWN = _LEAVES | _NESTED
+_STR = frozenset({str})
+_PLAIN_DEPTH = 64
+
+
+def _plain(obj: Any) -> bool:
+    """Whether JSON writes ``obj`` as it writes ``_nan_to_none(obj)`` (when it writes it at
+    all): only ``dict``/``list``/``tuple`` with ``str`` keys, ``str``/``int``/``float``/
+    ``bool``/``None`` values (exact types, no subclasses: no numpy scalar, no ``bool`` or enum
+    key, whose ``str()`` differs from what JSON writes for it), nested at most
+    :data:`_PLAIN_DEPTH` levels (no cycle, no recursion limit).  Only non-finite floats tell
+    the two apart then, and ``allow_nan=False`` refuses those.  The types of a container's
+    items are collected in C, so only containers holding containers are walked in Python."""
+    stack = [(obj, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        cur, depth = pop()
+        kind = type(cur)
+        if kind is dict:
+            if not _STR.issuperset(map(type, cur)):
+                return False
+            items: Any = cur.values()
+        elif kind is list or kind is tuple:
+            items = cur
+        else:
+            if kind in _LEAVES:
+                continue
+            return False
+        kinds = set(map(type, items))
+        if kinds <= _LEAVES:
+            continue
+        if not kinds <= _KNOWN or depth >= _PLAIN_DEPTH:
+            return False
+        for item in items:
+            if type(item) in _NESTED:
+                push((item, depth + 1))
+    return True
 
 
 def _nan_to_none(obj: Any) -> Any:
