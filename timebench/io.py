@@ -253,22 +253,27 @@ def iter_records(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
     spath = str(p)
     stripped = text.lstrip()
     if stripped.startswith("["):
-        items: Iterable[tuple[int, Any]] = _iter_json_list(text, spath)
-    else:
-        def _lines():
-            for number, line in enumerate(split_lines(text), start=1):
-                if not line.strip():
-                    continue
-                if len(line) > MAX_LINE_BYTES:
-                    raise InputError(f"line longer than {MAX_LINE_BYTES} characters", path=spath,
-                                     line=number)
-                yield number, _loads(line, path=spath, line=number)
-        items = _lines()
-    for number, obj in items:
-        if not isinstance(obj, dict):
-            raise InputError(f"expected a JSON object, got {type(obj).__name__}", path=spath,
+        for number, obj in _iter_json_list(text, spath):
+            yield number, _expect_object(obj, path=spath, line=number)
+        return
+    # one generator for the lines (not one feeding another): the same order of checks per line
+    for number, line in enumerate(split_lines(text), start=1):
+        if not line.strip():
+            continue
+        if len(line) > MAX_LINE_BYTES:
+            raise InputError(f"line longer than {MAX_LINE_BYTES} characters", path=spath,
                              line=number)
+        obj = _loads(line, path=spath, line=number)
+        if type(obj) is not dict:
+            _expect_object(obj, path=spath, line=number)
         yield number, obj
+
+
+def _expect_object(obj: Any, *, path: str, line: int) -> dict:
+    if not isinstance(obj, dict):
+        raise InputError(f"expected a JSON object, got {type(obj).__name__}", path=path,
+                         line=line)
+    return obj
 
 
 def read_records(path: str | os.PathLike) -> list[tuple[int, dict]]:
@@ -458,9 +463,10 @@ def reference_from_dict(obj: dict, *, path: str = "<memory>", line: int = 0) -> 
                 raise InputError(f"offset {ev.offset} is beyond the duration {duration}",
                                  path=path, line=line, field=f"events[{i}].offset")
     extra = dict(obj.get("extra") or {}) if isinstance(obj.get("extra"), dict) else {}
-    for key, value in obj.items():
-        if key not in _REFERENCE_KEYS:
-            extra.setdefault(key, value)
+    if not _REFERENCE_KEYS.issuperset(obj):  # (the loop adds nothing otherwise)
+        for key, value in obj.items():
+            if key not in _REFERENCE_KEYS:
+                extra.setdefault(key, value)
     return Reference(id=rid, audio=audio, duration=duration, query=query, question=question,
                      events=events, present=present, answer=obj.get("answer"), extra=extra,
                      source=f"{path}:{line}")
