@@ -13,17 +13,16 @@ and files have size limits, nesting has a depth limit, and nothing is ever evalu
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import os
 import stat
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from .atomic import atomic_write_json, atomic_write_text, dumps_json, write_jsonl
 from .errors import InputError
+from .gcpause import collector_paused
 from .types import Event, Prediction, Reference
 
 __all__ = [
@@ -498,23 +497,6 @@ def prediction_from_dict(obj: dict, *, path: str = "<memory>", line: int = 0) ->
                       source=f"{path}:{line}")
 
 
-@contextmanager
-def _records_kept() -> Iterator[None]:
-    """No cyclic garbage collection while a file's records are read: every record is kept, so
-    the collections that the allocations would trigger walk a growing heap and find nothing
-    (about a quarter of the reading time on 100 000 lines).  Reference counting still frees
-    what is dropped at once; the collector is enabled again however the block ends (and is
-    left alone when it was off already)."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def _unique(items, *, kind: str, path: str):
     seen: dict[str, int] = {}
     for line, item in items:
@@ -530,7 +512,7 @@ def read_references(path: str | os.PathLike) -> list[Reference]:
     spath = str(path)
     if spath.endswith((".tsv", ".csv", ".txt")):
         return dcase_references(read_dcase_tsv(path))
-    with _records_kept():
+    with collector_paused():  # every record is kept
         items = [(line, reference_from_dict(obj, path=spath, line=line))
                  for line, obj in iter_records(path)]
     return _unique(items, kind="reference", path=spath)
@@ -543,7 +525,7 @@ def read_predictions(path: str | os.PathLike) -> list[Prediction]:
         table = read_dcase_tsv(path)
         return [Prediction(id=fid, events=tuple(evs), source=f"{spath}")
                 for fid, evs in table.items()]
-    with _records_kept():
+    with collector_paused():  # every record is kept
         items = [(line, prediction_from_dict(obj, path=spath, line=line))
                  for line, obj in iter_records(path)]
     return _unique(items, kind="prediction", path=spath)

@@ -21,10 +21,8 @@ Rules (CONTRACT.md):
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +30,7 @@ import numpy as np
 
 from . import __version__
 from .errors import InputError, TimebenchError
+from .gcpause import collector_paused
 from .metrics.suites import MetricSuite, Sample, SuiteOutput, build_suite
 from .parsing.accounting import account, count_reasons
 from .tasks import Task, hash_references
@@ -249,7 +248,6 @@ def _vocabulary(ref: Reference, labels: Sequence[str] | None) -> Sequence[str] |
     return labels
 
 
-@contextmanager
 def _gc_paused():
     """Pause the cyclic garbage collector (when it runs) for the loop that builds one parsed
     answer per sample: every answer and sample is kept, so the collections the allocations
@@ -257,14 +255,7 @@ def _gc_paused():
     samples).  Reference counting still frees everything acyclic at once; the collector runs
     again when the loop ends, however it ends.  Not around the metric suites: some build
     cyclic garbage (pandas in the SED references) that should be collected as it comes."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+    return collector_paused()
 
 
 class _AnswerParser:
