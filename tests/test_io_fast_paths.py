@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from timebench import atomic
+from timebench import fields as tfields
 from timebench import io as tio
 from timebench.errors import InputError
 
@@ -88,15 +89,15 @@ def _outcome(fn, value):
 def test_plain_events_equal_the_checked_path(value):
     kw = {"field": "events", "path": "f.jsonl", "line": 7}
     fast = _outcome(lambda v: tio.parse_events(v, **kw), value)
-    slow = _outcome(lambda v: tio._checked_events(v, **kw), value)
+    slow = _outcome(lambda v: tfields._checked_events(v, **kw), value)
     assert fast == slow, value
 
 
 def test_plain_events_take_the_usual_lists():
-    assert tio._plain_events([{"onset": 1, "offset": 2.5}, {"offset": 4.0, "onset": 3.0,
+    assert tfields._plain_events([{"onset": 1, "offset": 2.5}, {"offset": 4.0, "onset": 3.0,
                                                              "label": "dog"}]) is not None
-    assert tio._plain_events([{"onset": 2, "offset": 1}]) is None
-    assert tio._plain_events([[1, 2]]) is None
+    assert tfields._plain_events([{"onset": 2, "offset": 1}]) is None
+    assert tfields._plain_events([[1, 2]]) is None
 
 
 # -- split_lines ----------------------------------------------------------------------------------
