@@ -16,11 +16,13 @@ every such module that defines ``attacks(A)`` is imported and run, in the order 
 (default 70), then by name.  ``A`` is an :class:`attack_tools.Attacks`: ``A.work`` is a fresh
 temporary folder, ``A.fuzz`` the cases per fuzz campaign, and ``A.run(area, tried, expected,
 fn, name=...)`` runs one attack (``fn()`` returns ``(what happened, passed)``; an exception that
-escapes is a failure).  ``--only MODULE:NAME`` runs only the named attacks of a module (the
-module's code outside ``A.run`` still runs; names are checked first by a dry pass).  A module may set ``CLASS`` (the class of defect) and ``ROOT_FIX`` (what was done
-about it at the root); they make the table of classes in the report.  For each attack it
-records what was tried, the expected behaviour, what happened (exit code, first line of the
-message, files left behind), the time, and pass/fail; the Markdown is written atomically.
+escapes is a failure; ``name`` defaults to ``tried`` as a slug).  ``--only MODULE:NAME`` runs
+only the named attacks of a module (its code outside ``A.run`` still runs; the names are
+checked first by a dry pass).  A module may set ``CLASS`` (the class of defect) and
+``ROOT_FIX`` (what was done about it at the root); they make the table of classes in the
+report.  For each attack it records what was tried, the expected behaviour, what happened
+(exit code, first line of the message, files left behind), the time, and pass/fail; the
+Markdown is written atomically.
 
 The same behaviours are asserted by the test suite (``tests/test_fuzz_*.py``,
 ``tests/test_faults.py``, ``tests/test_reproducibility.py``, ``tests/test_trust.py``,

@@ -16,7 +16,6 @@ CI); the others skip with the reason.
 from __future__ import annotations
 
 import ast
-import importlib
 import importlib.util
 import os
 import re
@@ -285,9 +284,10 @@ def test_patched_requires_an_existing_target_on_the_code_path(tmp_path):
     finally:
         sys.path[:] = saved
     import timebench.atomic as tatomic
+    import timebench.io as tio
 
     with pytest.raises(AttributeError):  # the old home of tempfile, gone since the io split
-        with patched(importlib.import_module("timebench.io"), "tempfile", None):
+        with patched(tio, "tempfile", None):
             pass
     with pytest.raises(AssertionError, match="never called"):
         with patched(tatomic.os, "fsync", lambda *_: None):
