@@ -1,9 +1,13 @@
 """Shared pieces of the reliability attacks (``benchmarks/reliability.py``, issue 7 and 15).
 
 ``Attacks`` collects rows; each ``benchmarks/attacks_*.py`` module defines ``attacks(A)`` and
-calls ``A.run(area, tried, expected, fn)`` once per attack, where ``fn()`` returns ``(what
-happened, passed)``.  ``A.work`` is a fresh temporary folder, ``A.fuzz`` the number of cases per
-fuzz campaign.  Helpers here drive the CLI in-process and inspect run folders.
+calls ``A.run(area, tried, expected, fn, name=...)`` once per attack, where ``fn()`` returns
+``(what happened, passed)``.  ``A.work`` is a fresh temporary folder, ``A.fuzz`` the number of
+cases per fuzz campaign.  An attack's name (``name=``, else :func:`attack_name` of ``tried``)
+lets ``reliability.py --only MODULE:NAME`` run it alone: ``A.select`` (a set of names, or None
+for all) skips the others, and ``A.dry`` only records the names in ``A.names``.  Helpers here
+drive the CLI in-process and inspect run folders; :func:`patched` fails an attack whose patch
+target is gone or no longer on the code path.
 """
 
 from __future__ import annotations
@@ -62,6 +66,9 @@ class Attacks:
         self.work = work
         self.rows: list[Row] = []
         self.fuzz = 500
+        self.select: set[str] | None = None  # the attack names to run; None: every one
+        self.dry = False  # True: record the names in self.names, run nothing
+        self.names: list[str] = []
 
     def clean(self, text: str) -> str:
         """Temporary paths -> ``$TMP``, one line, at most 140 characters."""
@@ -69,7 +76,12 @@ class Attacks:
         text = " ".join(text.split())
         return text if len(text) <= 140 else text[:137] + "..."
 
-    def run(self, area: str, tried: str, expected: str, fn: Callable[[], tuple[str, bool]]):
+    def run(self, area: str, tried: str, expected: str, fn: Callable[[], tuple[str, bool]],
+            name: str | None = None):
+        key = name or attack_name(tried)
+        self.names.append(key)
+        if self.dry or (self.select is not None and key not in self.select):
+            return
         row = Row(area, tried, expected)
         t0 = time.perf_counter()
         try:
@@ -83,6 +95,12 @@ class Attacks:
         self.rows.append(row)
         mark = "pass" if row.passed else "FAIL"
         print(f"[{mark}] {area}: {tried} ({row.seconds:.2f} s)", file=sys.stderr)
+
+
+def attack_name(tried: str) -> str:
+    """The default name of an attack: ``tried`` lowered, runs of other characters -> ``-``,
+    at most 40 characters (``--only MODULE:NAME``)."""
+    return re.sub(r"[^a-z0-9]+", "-", tried.lower()).strip("-")[:40].rstrip("-")
 
 
 def cli(*argv) -> tuple[int, str, str]:
@@ -171,12 +189,28 @@ def eacces(*_a, **_k):
 
 @contextlib.contextmanager
 def patched(obj, name, value):
+    """``obj.name = value`` inside the block, restored after.  ``obj.name`` must exist
+    (AttributeError otherwise), and a callable ``value`` must be called at least once inside
+    the block (AssertionError otherwise): a patch of something the code no longer goes through
+    (a module split, a renamed helper) fails the attack instead of testing nothing."""
     old = getattr(obj, name)
-    setattr(obj, name, value)
+    calls = 0
+    if callable(value):
+        def counted(*a, **k):
+            nonlocal calls
+            calls += 1
+            return value(*a, **k)
+        setattr(obj, name, counted)
+    else:
+        setattr(obj, name, value)
     try:
         yield
     finally:
         setattr(obj, name, old)
+    if callable(value) and not calls:
+        owner = getattr(obj, "__name__", type(obj).__name__)
+        raise AssertionError(f"patched {owner}.{name} was never called: the code path no "
+                             "longer goes through it (patch where it is used now)")
 
 
 def run_args(out, *extra, tasks="tag,spotsound", models="random", limit="8"):

@@ -33,11 +33,11 @@ def fault_attacks(A: Attacks) -> None:
         return fn
     expected = "exit 2 naming the path; old file intact; no temp file"
     A.run("faults: writing", "disk full (ENOSPC) at fsync of `score --output`", expected,
-          output_fault("fsync"))
+          output_fault("fsync"), name="fsync")
     A.run("faults: writing", "disk full (ENOSPC) at the rename of `score --output`", expected,
-          output_fault("replace"))
+          output_fault("replace"), name="replace")
     A.run("faults: writing", "permission denied (EACCES) on the output folder", expected,
-          output_fault("eacces"))
+          output_fault("eacces"), name="eacces")
 
     def results_fault():
         out = d / "run_results"
@@ -56,7 +56,8 @@ def fault_attacks(A: Attacks) -> None:
         return (f"{happened}; old results.json intact: {intact}; temp files left: "
                 f"{len(leftovers(out))}", rc0 == 0 and ok and intact and not leftovers(out))
     A.run("faults: writing", "disk full while `run` writes results.json",
-          "exit 2 naming results.json; old file intact; no temp file", results_fault)
+          "exit 2 naming results.json; old file intact; no temp file", results_fault,
+          name="results-enospc")
 
     def cache_full():
         reference = d / "cache_ref"
@@ -89,7 +90,7 @@ def fault_attacks(A: Attacks) -> None:
                 f"identical: {same}"), ok
     A.run("faults: cache", "disk full on the 3rd cache append (a torn half line first)",
           "run stops, exit 2 with the cache path; rerun resumes, no duplicates, same results",
-          cache_full)
+          cache_full, name="cache-full")
 
     def adapter_raises():
         out = d / "flaky"
@@ -102,7 +103,7 @@ def fault_attacks(A: Attacks) -> None:
         return f"exit {rc}; n_generation_errors={res['n_generation_errors']}; {warn}", ok
     A.run("faults: adapter", "adapter raises on 1 of 6 samples",
           "that sample scored as a failure, run continues, results and output say 1 of 6",
-          adapter_raises)
+          adapter_raises, name="adapter-raises")
 
     def signal_run(sig):
         def fn():
@@ -138,9 +139,9 @@ def fault_attacks(A: Attacks) -> None:
         return fn
     A.run("faults: signals", "SIGINT after 8 of 40 samples (subprocess)",
           "exit 130, one-line 'rerun resumes' message, whole cache lines; rerun: no duplicates, "
-          "same results", signal_run(signal.SIGINT))
+          "same results", signal_run(signal.SIGINT), name="sigint")
     A.run("faults: signals", "SIGKILL after 8 of 40 samples (subprocess)",
-          "rerun: no duplicates, same results", signal_run(signal.SIGKILL))
+          "rerun: no duplicates, same results", signal_run(signal.SIGKILL), name="sigkill")
 
     def corrupt_cache():
         out = d / "corrupt"
@@ -173,7 +174,7 @@ def fault_attacks(A: Attacks) -> None:
                 rc == 0 and n_warn == 5 and same)
     A.run("faults: cache", "cache with garbage, wrong types, wrong schema, invalid UTF-8, an "
           "unknown key", "5 lines skipped with a warning, samples recomputed, same results",
-          corrupt_cache)
+          corrupt_cache, name="corrupt-cache")
 
 
 

@@ -5,6 +5,8 @@
     python benchmarks/reliability.py --output /tmp/R.md   # somewhere else
     python benchmarks/reliability.py --check              # exit 1 when an attack failed
     python benchmarks/reliability.py --only cache,check   # only attacks_cache.py, attacks_check.py
+    python benchmarks/reliability.py --only faults:fsync,faults:eacces   # two attacks of faults
+    python benchmarks/reliability.py --only faults:?      # exit 2, listing the attacks of faults
     python benchmarks/reliability.py --list               # import every attack module, list them
     python benchmarks/reliability.py --check --fuzz 5 --only ... --output /tmp/R.md   # smoke size
 
@@ -13,11 +15,14 @@ the timings.  The attacks live in ``benchmarks/attacks_*.py``, one module per cl
 every such module that defines ``attacks(A)`` is imported and run, in the order of its ``ORDER``
 (default 70), then by name.  ``A`` is an :class:`attack_tools.Attacks`: ``A.work`` is a fresh
 temporary folder, ``A.fuzz`` the cases per fuzz campaign, and ``A.run(area, tried, expected,
-fn)`` runs one attack (``fn()`` returns ``(what happened, passed)``; an exception that escapes
-is a failure).  A module may set ``CLASS`` (the class of defect) and ``ROOT_FIX`` (what was done
-about it at the root); they make the table of classes in the report.  For each attack it
-records what was tried, the expected behaviour, what happened (exit code, first line of the
-message, files left behind), the time, and pass/fail; the Markdown is written atomically.
+fn, name=...)`` runs one attack (``fn()`` returns ``(what happened, passed)``; an exception that
+escapes is a failure; ``name`` defaults to ``tried`` as a slug).  ``--only MODULE:NAME`` runs
+only the named attacks of a module (its code outside ``A.run`` still runs; the names are
+checked first by a dry pass).  A module may set ``CLASS`` (the class of defect) and
+``ROOT_FIX`` (what was done about it at the root); they make the table of classes in the
+report.  For each attack it records what was tried, the expected behaviour, what happened
+(exit code, first line of the message, files left behind), the time, and pass/fail; the
+Markdown is written atomically.
 
 The same behaviours are asserted by the test suite (``tests/test_fuzz_*.py``,
 ``tests/test_faults.py``, ``tests/test_reproducibility.py``, ``tests/test_trust.py``,
@@ -55,6 +60,37 @@ def attack_modules(only: set[str] | None = None) -> list:
         if callable(getattr(mod, "attacks", None)):
             mods.append(mod)
     return sorted(mods, key=lambda m: (getattr(m, "ORDER", 70), m.__name__))
+
+
+def parse_only(text: str | None) -> tuple[set[str] | None, dict[str, set[str]]]:
+    """``--only a,b:x,b:y`` -> ({a, b}, {b: {x, y}}): the modules to import, and for some of
+    them the only attacks to run (a module also named bare runs whole)."""
+    if not text:
+        return None, {}
+    only: set[str] = set()
+    picks: dict[str, set[str]] = {}
+    whole: set[str] = set()
+    for item in filter(None, (x.strip() for x in text.split(","))):
+        module, _, attack = (x.strip() for x in item.partition(":"))
+        only.add(module)
+        if attack:
+            picks.setdefault(module, set()).add(attack)
+        else:
+            whole.add(module)
+    return only, {m: names for m, names in picks.items() if m not in whole}
+
+
+def attack_names(mod) -> list[str]:
+    """The names of a module's attacks, in order: ``attacks(A)`` with ``A.dry`` (nothing run)."""
+    with tempfile.TemporaryDirectory(prefix="timebench-reliability-names-") as tmp:
+        A = Attacks(Path(tmp).resolve())
+        A.dry = True
+        cwd = os.getcwd()
+        try:
+            mod.attacks(A)
+        finally:
+            os.chdir(cwd)
+    return A.names
 
 
 # -- the report -------------------------------------------------------------------------------------
@@ -172,17 +208,25 @@ def main(argv=None) -> int:
     ap.add_argument("--output", help="where to write the report (default docs/RELIABILITY.md)")
     ap.add_argument("--fuzz", type=int, default=500, help="cases per fuzz campaign (x10 parses)")
     ap.add_argument("--check", action="store_true", help="exit 1 when an attack failed")
-    ap.add_argument("--only", help="comma-separated module names (attacks_NAME.py) to run; "
-                    "the report is then written only with --output")
+    ap.add_argument("--only", help="comma-separated module names (attacks_NAME.py) to run, or "
+                    "MODULE:ATTACK for one named attack of a module (repeat for more); the "
+                    "report is then written only with --output")
     ap.add_argument("--list", action="store_true",
                     help="import every attack module, print their names in run order, exit")
     args = ap.parse_args(argv)
-    only = {x.strip() for x in args.only.split(",") if x.strip()} if args.only else None
+    only, picks = parse_only(args.only)
     known = {p.stem[len("attacks_"):] for p in BENCH.glob("attacks_*.py")}
     if only and only - known:
         print(f"error: --only: no benchmarks/attacks_NAME.py for {', '.join(sorted(only - known))}"
               f" (known: {', '.join(sorted(known))})", file=sys.stderr)
         return 2
+    for mod in attack_modules(set(picks)) if picks else []:
+        names = attack_names(mod)
+        unknown = sorted(picks[mod.__name__[len("attacks_"):]] - set(names))
+        if unknown:
+            print(f"error: --only: no attack {', '.join(unknown)} in {mod.__name__}.py "
+                  f"(known: {', '.join(names)})", file=sys.stderr)
+            return 2
     if args.list:
         for mod in attack_modules(only):
             print(f"{mod.__name__[len('attacks_'):]:12} ORDER {getattr(mod, 'ORDER', 70):3}  "
@@ -197,6 +241,7 @@ def main(argv=None) -> int:
         os.environ.pop("WORLD_SIZE", None)
         for mod in attack_modules(only):
             first = len(A.rows) + 1
+            A.select = picks.get(mod.__name__[len("attacks_"):])
             cwd = os.getcwd()
             try:
                 mod.attacks(A)

@@ -15,6 +15,7 @@ CI); the others skip with the reason.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import re
@@ -38,6 +39,11 @@ NOT_IN_TEST_EXTRA = {
 #: ``.ci/run`` runs every attack with ``--check``, and tests/test_reproducibility.py and
 #: tests/test_faults.py assert the same behaviours
 SLOW_ATTACKS = {"repro", "faults"}
+#: the attacks of a slow module the smoke run still runs (``--only MODULE:NAME``): every one
+#: that patches timebench (``patched``: the target must exist and be called), about 1 s in all;
+#: only the two signal attacks of ``faults`` (subprocesses, ~10 s) are left to ``.ci/run``
+SMOKE_PICKS = {"faults": ("fsync", "replace", "eacces", "results-enospc", "cache-full",
+                          "adapter-raises", "corrupt-cache")}
 
 
 def needs(*modules: str) -> None:
@@ -197,9 +203,102 @@ def test_reliability(tmp_path):
     assert sorted(names) == sorted(p.stem[len("attacks_"):] for p in BENCH.glob("attacks_*.py"))
     assert SLOW_ATTACKS <= set(names)
     quick = [n for n in names if n not in SLOW_ATTACKS]
+    picks = [f"{module}:{name}" for module, names in SMOKE_PICKS.items() for name in names]
     report = tmp_path / "RELIABILITY.md"
-    out = run_bench("reliability.py", "--check", "--fuzz", "5", "--only", ",".join(quick),
-                    "--output", str(report))
+    out = run_bench("reliability.py", "--check", "--fuzz", "5", "--only",
+                    ",".join(quick + picks), "--output", str(report))
     m = re.search(r"^(\d+)/(\d+) attacks behaved as expected; wrote ", out, re.MULTILINE)
     assert m and m.group(1) == m.group(2) and int(m.group(2)) > 50, out
-    assert report.read_text(encoding="utf-8").startswith("# Reliability")
+    text = report.read_text(encoding="utf-8")
+    assert text.startswith("# Reliability")
+    # the picked attacks ran, and nothing else of their modules
+    assert len(re.findall(r"^\| \d+ \| faults: ", text, re.MULTILINE)) == len(SMOKE_PICKS["faults"])
+
+
+def test_reliability_unknown_attack_exits_2():
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, str(BENCH / "reliability.py"), "--only",
+                           "faults:no-such-attack"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=TIMEOUT)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("error: --only: no attack no-such-attack in attacks_faults.py "
+                                  "(known: fsync, replace, eacces, "), proc.stderr
+
+
+def _patching_attacks(path: Path) -> tuple[set[str], list[str]]:
+    """The names of the attacks in an attack module whose function patches (calls ``patched``,
+    ``setattr`` or ``monkeypatch``, directly or through a function of the module), and the
+    lines of such attacks without a literal ``name=``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    patchers = {"patched", "setattr", "monkeypatch"}
+
+    def called(node) -> set[str]:
+        return {(c.func.id if isinstance(c.func, ast.Name) else c.func.attr)
+                for c in ast.walk(node) if isinstance(c, ast.Call)
+                and isinstance(c.func, (ast.Name, ast.Attribute))}
+    defs: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            defs.setdefault(node.name, set()).update(called(node))
+    patching = {n for n, calls in defs.items() if calls & patchers}
+    while True:  # a function that calls a patching function of the module patches too
+        more = {n for n, calls in defs.items() if calls & patching} - patching
+        if not more:
+            break
+        patching |= more
+    names, unnamed = set(), []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "run" and len(node.args) >= 4):
+            continue
+        fn = node.args[3]
+        uses = called(fn) | ({fn.id} if isinstance(fn, ast.Name) else set())
+        if not uses & (patching | patchers):
+            continue
+        name = next((k.value.value for k in node.keywords if k.arg == "name"
+                     and isinstance(k.value, ast.Constant)), None)
+        if name is None:
+            unnamed.append(f"{path.name}:{node.lineno}")
+        else:
+            names.add(name)
+    return names, unnamed
+
+
+def test_every_patching_attack_runs_in_the_smoke_test():
+    """An attack that patches timebench (say ``timebench.atomic.os.replace``) breaks silently
+    when the code moves (a module split): ``patched`` then fails it (the attribute must exist
+    and the substitute be called), but only where the attack runs.  So every patching attack
+    runs here: its module is not in SLOW_ATTACKS, or it is one of SMOKE_PICKS."""
+    found, missing, unnamed = 0, [], []
+    for path in sorted(BENCH.glob("attacks_*.py")):
+        module = path.stem[len("attacks_"):]
+        names, no_name = _patching_attacks(path)
+        found += len(names) + len(no_name)
+        if module in SLOW_ATTACKS:
+            unnamed += no_name
+            missing += [f"{module}:{n}" for n in sorted(names - set(SMOKE_PICKS.get(module, ())))]
+    assert found >= 5, "the scan finds no patching attack: it no longer reads the modules"
+    assert not unnamed, f"give these patching attacks a name= (for --only MODULE:NAME): {unnamed}"
+    assert not missing, f"add to SMOKE_PICKS (or make the module quick): {missing}"
+
+
+def test_patched_requires_an_existing_target_on_the_code_path(tmp_path):
+    saved = sys.path[:]
+    sys.path.insert(0, str(BENCH))
+    try:
+        from attack_tools import patched  # puts the checkout and tests/helpers first
+    finally:
+        sys.path[:] = saved
+    import timebench.atomic as tatomic
+    import timebench.io as tio
+
+    with pytest.raises(AttributeError):  # the old home of tempfile, gone since the io split
+        with patched(tio, "tempfile", None):
+            pass
+    with pytest.raises(AssertionError, match="never called"):
+        with patched(tatomic.os, "fsync", lambda *_: None):
+            pass  # nothing writes: the substitute is not on the code path
+    real = tatomic.os.fsync
+    with patched(tatomic.os, "fsync", lambda *_: None):
+        tatomic.atomic_write_text(tmp_path / "x.json", "{}")  # an atomic write fsyncs
+    assert tatomic.os.fsync is real and (tmp_path / "x.json").read_text() == "{}"
