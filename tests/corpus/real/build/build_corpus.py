@@ -154,10 +154,37 @@ def build_tacobelal():
 
 BUILDERS = [build_uag, build_tacobelal]
 
+# ------------------------------------------------------------------------ held-out set -----
+# Answers the parser was never developed on: for each UAG/UAL file, the `n` distinct answers
+# that come right after the corpus sample in the same sha1 order (ranks cap+1 .. cap+n), minus
+# any text that is already in the corpus.  Their truths (build/heldout_truths.jsonl) were
+# written by readers who had not run the parser on them; bench_parser.py reports the exact
+# rate on them separately.
+HELDOUT_DIR = HERE / "heldout"
+HELDOUT_N = {"oops": 16, "ssbd": 8, "funqa": 8}
 
-def load_truths() -> dict[tuple[str, str], dict]:
+
+def heldout_sample(rows: list[dict], cap: int, n: int, exclude: set[str]) -> list[dict]:
+    """The distinct answers ranked cap+1 .. cap+n by the sha1 of their text (the ranks the
+    corpus sample stops before), skipping texts in ``exclude``, in source order."""
+    uniq = sample(rows, None)
+    ranked = sorted(uniq, key=lambda r: text_key(r["text"]))[cap:]
+    keep = {text_key(r["text"]) for r in [r for r in ranked if r["text"] not in exclude][:n]}
+    return [r for r in uniq if text_key(r["text"]) in keep]
+
+
+def build_heldout(corpus_texts: set[str]):
+    out = {}
+    for files, repo in ((UAG_FILES, UAG), (UAL_FILES, UAL)):
+        for key, path, field, system, dataset, cap in files:
+            rows = uag_rows(key, path, field, system, dataset, repo=repo)
+            out[key] = heldout_sample(rows, cap, HELDOUT_N[dataset], corpus_texts)
+    return out
+
+
+def load_truths(name: str = "truths.jsonl") -> dict[tuple[str, str], dict]:
     truths = {}
-    p = BUILD / "truths.jsonl"
+    p = BUILD / name
     if p.exists():
         for line in p.read_text(encoding="utf-8").splitlines():
             if line.strip():
@@ -168,20 +195,26 @@ def load_truths() -> dict[tuple[str, str], dict]:
 
 def main(argv: list[str]) -> int:
     truths = load_truths()
+    truths.update(load_truths("heldout_truths.jsonl"))
     used = set()
-    for build in BUILDERS:
-        for key, rows in build().items():
-            with open(HERE / f"{key}.jsonl", "w", encoding="utf-8") as fh:
-                for n, r in enumerate(rows, 1):
-                    rec = {"id": f"{key}/{n}", **r}
-                    t = truths.get((key, text_key(r["text"])))
-                    if t:
-                        used.add((key, t["key"]))
-                        rec["expect"] = t["expect"]
-                        if t.get("note"):
-                            rec["note"] = t["note"]
-                    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-            print(f"{key}: {len(rows)}")
+    # (folder, id prefix, source key, rows)
+    built = [(HERE, "", key, rows) for build in BUILDERS for key, rows in build().items()]
+    corpus_texts = {r["text"] for *_, rows in built for r in rows}
+    HELDOUT_DIR.mkdir(exist_ok=True)
+    built += [(HELDOUT_DIR, "heldout/", key, rows)
+              for key, rows in build_heldout(corpus_texts).items()]
+    for folder, prefix, key, rows in built:
+        with open(folder / f"{key}.jsonl", "w", encoding="utf-8") as fh:
+            for n, r in enumerate(rows, 1):
+                rec = {"id": f"{prefix}{key}/{n}", **r}
+                t = truths.get((key, text_key(r["text"])))
+                if t:
+                    used.add((key, t["key"]))
+                    rec["expect"] = t["expect"]
+                    if t.get("note"):
+                        rec["note"] = t["note"]
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        print(f"{prefix}{key}: {len(rows)}")
     missing = set(truths) - used
     if missing:
         print(f"truths not matched: {sorted(missing)}", file=sys.stderr)
