@@ -12,6 +12,9 @@ with ``git archive`` into a temporary folder and imported as ``timebench_prev``)
 
 * **exact** -- share of the hand-checked answers whose outcome matches the truth: the same
   windows within 0.011 s, the absence, the value, or a failure (target >= 99 %);
+* **exact (held-out, blind)** -- the same on ``tests/corpus/real/heldout/``: answers of the
+  same files that the parser was never developed on, checked by readers who had not run the
+  parser on them (printed when that folder has truths);
 * **accounted** -- share of all answers that end as a usable prediction, an explicit absence
   (tasks with negatives) or a *counted* failure (target 100 %); the previous release left
   answers without a window (a single time point, "Yes") uncounted;
@@ -190,6 +193,9 @@ def main(argv=None) -> int:
         by_old: dict = {}
         new = corpus_numbers(parse, rows, account, by_new)
         old = corpus_numbers(prev.parse, rows, None, by_old) if prev is not None else None
+        held = [r for r in rc.load(rc.heldout_dir()) if "expect" in r]
+        held_new = corpus_numbers(parse, held, account) if held else None
+        held_old = corpus_numbers(prev.parse, held, None) if held and prev is not None else None
         regex_rate = regex_pass_rate([r["text"] for r in rows])
         prev_head = "release " + args.base if prev is not None else "(no release)"
 
@@ -199,6 +205,10 @@ def main(argv=None) -> int:
         print(f"\n{'':28}{'this checkout':>16}{prev_head:>20}   target")
         print(f"{'exact (hand-checked)':28}{new[0]:>16.2%}"
               f"{prev_cell(f'{old[0]:.2%}' if old else '')}   >= 99%  (n={new[1]})")
+        if held_new is not None:
+            print(f"{'exact (held-out, blind)':28}{held_new[0]:>16.2%}"
+                  f"{prev_cell(f'{held_old[0]:.2%}' if held_old else '')}   >= 99%  "
+                  f"(n={held_new[1]}; answers never used to develop the parser)")
         print(f"{'answers accounted':28}{new[2]:>16.2%}"
               f"{prev_cell(f'{old[2]:.2%}' if old else '')}   100%")
         print(f"{'answers/s (one core, CPU)':28}{new[3]:>16,.0f}"

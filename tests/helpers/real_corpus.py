@@ -28,6 +28,12 @@ def corpus_dir() -> Path:
     return Path(env) if env else REAL
 
 
+def heldout_dir() -> Path:
+    """The held-out answers (``heldout/`` in the corpus folder): answers the parser was never
+    developed on, hand-checked by readers who had not run the parser on them."""
+    return corpus_dir() / "heldout"
+
+
 def text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
