@@ -130,7 +130,7 @@ def test_bench_metrics():
                  r"^numbers identical: True$")
 
 
-PARSER_LINES = (r"^answers/s \(one core, CPU\) +[\d,]+ ",
+PARSER_LINES = (r"^exact \(held-out, blind\) +[\d.]+% ", r"^answers/s \(one core, CPU\) +[\d,]+ ",
                 r"^one-regex pass \(the minimal script's regex\) answers/s: [\d,]+ ",
                 r"^ratio to minimal script +[\d.]+x ",
                 r"^  of which not parsing +[\d.]+ +\(the same call with the answers already "

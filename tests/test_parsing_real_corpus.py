@@ -36,6 +36,16 @@ KNOWN = {
     ("uag-videochatgpt-oops", "32cdba006229"):
         "'falls over at 0:14 and gets up at 0:20': two event points, no start/end cue; the "
         "truth reads the fall episode 14-20 s, the parser reports single time points",
+    # held-out misses (blind truths, see SOURCES.md "Held-out set"): left as they are, each
+    # shape is one or two of the 6,680 distinct answers of the source files
+    ("uag-videochatgpt-ssbd", "ab4f6e06f08a"):
+        "held-out: 'the query is about the start and end timestamps ...' then, in the next "
+        "sentence, 'the timestamps are provided as 0:00 and 0:03'; the reader pairs them, the "
+        "parser's start/end cue does not cross the sentence end, so two single time points",
+    ("uag-videollama2-oops", "9b6dd66ccc19"):
+        "held-out, judgement: start range 0:00-0:05 and end range 0:10-0:15 (outer 0-15), then "
+        "'The query starts at around 0:00 and ends at around 0:10' with no concluding word; the "
+        "reader takes the restatement 0-10, the parser keeps both stated windows",
 }
 
 needs_corpus = pytest.mark.skipif(not ROWS, reason=f"no real-output corpus at {rc.corpus_dir()}")
