@@ -20,9 +20,9 @@ The accepted and rejected forms and every note are listed in ``docs/PARSING.md``
 docstrings of :mod:`.times`, :mod:`.intervals`, :mod:`.roles` (start/end/duration roles, paired),
 :mod:`.choose` (which windows are the answer), :mod:`.structured`, :mod:`.tables`,
 :mod:`.captions`, :mod:`.absence`, :mod:`.relative`, :mod:`.echo`, :mod:`.postprocess`,
-:mod:`.scalar` and :mod:`.pipeline` give the exact rules; :mod:`.accounting` turns a parsed
-answer into a usable prediction, an explicit absence or a failure with a reason for a task
-kind.  Pure standard library (``re``, ``json``).
+:mod:`.scalar`, :mod:`.steps` and :mod:`.pipeline` give the exact rules; :mod:`.accounting`
+turns a parsed answer into a usable prediction, an explicit absence or a failure with a reason
+for a task kind.  Pure standard library (``re``, ``json``).
 """
 
 from __future__ import annotations

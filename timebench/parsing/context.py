@@ -31,7 +31,7 @@ class ParseContext:
     ``"empty_structured"`` (the answer held an empty JSON list of windows) or
     ``"relative_unresolved"`` (a percentage interval could not be converted).
     ``example_intervals`` are the intervals of the prompt's own example (echo removal).
-    ``clean`` is the text object :class:`~.pipeline.Normalise` left (folded, white space
+    ``clean`` is the text object :class:`~.steps.Normalise` left (folded, white space
     collapsed): while ``text is clean`` no later step changed it.
     """
 
