@@ -585,3 +585,16 @@ def test_leading_yes_no_is_not_a_caption():
     assert [(e.onset, e.offset, e.label) for e in out.events] == [(3.0, 9.5, None)]
     out = parse("Yes, a dog barks from 3.0 to 9.5 seconds.", duration=30)
     assert out.events[0].label == "a dog barks"
+
+
+def test_steps_module_and_pipeline_re_exports():
+    """The step classes live in parsing.steps; parsing.pipeline re-exports them (same objects),
+    keeps every name of its ``__all__``, and every registered pipeline is built of Steps."""
+    from timebench.parsing import pipeline, steps
+    for name in steps.__all__:
+        assert getattr(pipeline, name) is getattr(steps, name), name
+    for name in pipeline.__all__:
+        assert hasattr(pipeline, name), name
+    assert pipeline.Step is steps.Step and pipeline.MAX_CHARS == 200_000
+    for name in PIPELINES.names():
+        assert all(isinstance(s, steps.Step) for s in PIPELINES.get(name).steps), name
