@@ -161,7 +161,7 @@ BUILDERS = [build_uag, build_tacobelal]
 # written by readers who had not run the parser on them; bench_parser.py reports the exact
 # rate on them separately.
 HELDOUT_DIR = HERE / "heldout"
-HELDOUT_N = {"oops": 16, "ssbd": 8, "funqa": 8}
+HELDOUT_N = {"oops": 36, "ssbd": 16, "funqa": 16}
 
 
 def heldout_sample(rows: list[dict], cap: int, n: int, exclude: set[str]) -> list[dict]:
